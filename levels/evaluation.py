@@ -247,7 +247,9 @@ def evaluate_batch(run: EvaluationRun, batch: EvaluationBatch, policy: p.LevelPo
     first, last = batch.first_seller_id, batch.last_seller_id
 
     profiles = list(
-        SellerProfile.objects.select_for_update().filter(user_id__range=(first, last)).order_by("user_id")
+        SellerProfile.objects.select_for_update()
+        .filter(metric_queries.in_range((first, last), "user_id"))
+        .order_by("user_id")
     )
     metrics_by_seller = metric_queries.compute_metrics(first, last, as_of, policy)
     categories = _active_categories(first, last)
@@ -328,7 +330,7 @@ def _write_batch(outcome: _BatchOutcome, as_of: dt.date, policy: p.LevelPolicy, 
 
 def _active_categories(first: int, last: int) -> dict[int, int]:
     rows = (
-        Service.objects.filter(seller_id__range=(first, last), status=Service.Status.ACTIVE)
+        Service.objects.filter(metric_queries.in_range((first, last)), status=Service.Status.ACTIVE)
         .values("seller_id")
         .annotate(categories=Count("category_id", distinct=True))
         .order_by()

@@ -38,13 +38,19 @@ def compute_metrics(
     return {seller_id: MetricValues(**fields) for seller_id, fields in rows.items()}
 
 
+def in_range(id_range: tuple[int, int], field: str = "seller_id") -> Q:
+    """Return a filter on ``field`` between the two ids, both included."""
+    first, last = id_range
+    return Q(**{f"{field}__gte": first, f"{field}__lte": last})
+
+
 def compute_metrics_for(seller_id: int, as_of: dt.date, policy: p.LevelPolicy) -> MetricValues:
     return compute_metrics(seller_id, seller_id, as_of, policy).get(seller_id, MetricValues())
 
 
 def _clients(id_range, as_of, cutoff, policy):
     return (
-        Order.objects.filter(seller_id__range=id_range, excluded=False, completed_at__lt=cutoff)
+        Order.objects.filter(in_range(id_range), excluded=False, completed_at__lt=cutoff)
         .values("seller_id")
         .annotate(clients=Count("buyer_id", distinct=True))
         .order_by()
@@ -55,7 +61,7 @@ def _ratings(id_range, as_of, cutoff, policy):
     start = clock.window_start(as_of, policy.rating_window_days)
     return (
         Review.objects.filter(
-            seller_id__range=id_range,
+            in_range(id_range),
             excluded=False,
             order__excluded=False,
             created_at__gte=start,
@@ -76,7 +82,7 @@ def _completions(id_range, as_of, cutoff, policy):
     completed = Q(completed_at__gte=start, completed_at__lt=cutoff)
     cancelled = Q(cancelled_at__gte=start, cancelled_at__lt=cutoff)
     return (
-        Order.objects.filter(seller_id__range=id_range, excluded=False)
+        Order.objects.filter(in_range(id_range), excluded=False)
         .filter(completed | cancelled)
         .values("seller_id")
         .annotate(
@@ -121,7 +127,7 @@ def _inquiry_rows(id_range, as_of, cutoff, policy):
 
     return (
         Conversation.objects.filter(
-            seller_id__range=id_range, excluded=False, started_at__gte=earliest, started_at__lt=cutoff,
+            in_range(id_range), excluded=False, started_at__gte=earliest, started_at__lt=cutoff,
         )
         .annotate(is_converted=Exists(converting_order))
         .values("seller_id")

@@ -35,6 +35,12 @@ def replay_basic_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The default hasher costs a third of a second per user by design.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
