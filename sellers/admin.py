@@ -1,10 +1,17 @@
-from django.contrib import admin
-from django.urls import reverse
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from levels.admin import criteria_labels, level_filter, metric_display
 from levels.models import LevelEvent, SellerMetrics
+from levels.policy import current_policy
+from levels.services import level_pin_lift, level_pin_set
 from sellers.models import SellerProfile
 from sellers.services import seller_profile_create
 
@@ -13,13 +20,32 @@ from sellers.services import seller_profile_create
 RECENT_EVENTS_SHOWN = 20
 
 # Only the levels app changes these, through service functions that also
-# record a level event, so staff see them but cannot edit them here.
-# NOTE: pinning a seller (the override fields) needs such a levels service
-# function, which does not exist yet, so staff cannot pin from the admin.
+# record a level event, so staff see them but cannot edit them here. Staff
+# pin and unpin a level through the pin pages below, which call those functions.
 LEVEL_FIELDS = (
     "level", "level_since", "qualifying_level", "grace_started_on", "grace_ends_on", "failing_criteria_labels",
     "override_level", "override_reason", "override_ends_on", "override_set_by",
 )
+
+
+class PinForm(forms.Form):
+    level = forms.TypedChoiceField(label=_("level"), coerce=int)
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    ends_on = forms.DateField(
+        label=_("pin ends on"), required=False,
+        help_text=_("Leave empty to keep the pin until staff lift it."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = [
+            (rule.number, gettext("Level %(level)s") % {"level": rule.number})
+            for rule in current_policy().levels
+        ]
+
+
+class PinLiftForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @admin.register(SellerProfile)
@@ -38,6 +64,69 @@ class SellerProfileAdmin(admin.ModelAdmin):
         (_("Level"), {"fields": LEVEL_FIELDS}),
         (_("Latest evaluation"), {"fields": ("metrics_summary", "recent_events")}),
     )
+
+    change_form_template = "admin/sellers/sellerprofile/change_form.html"
+
+    def get_urls(self):
+        return [
+            path("<int:object_id>/pin/", self.admin_site.admin_view(self.pin_view), name="sellers_sellerprofile_pin"),
+            path("<int:object_id>/unpin/", self.admin_site.admin_view(self.unpin_view),
+                 name="sellers_sellerprofile_unpin"),
+            *super().get_urls(),
+        ]
+
+    def pin_view(self, request, object_id):
+        """Pin the seller's level through levels.services, which records the event and its actor."""
+        profile = self._profile_for_change(request, object_id)
+        form = PinForm(request.POST or None, initial={"level": profile.level})
+
+        if request.method == "POST" and form.is_valid():
+            try:
+                level_pin_set(
+                    seller=profile.user, level=form.cleaned_data["level"], reason=form.cleaned_data["reason"],
+                    actor=request.user, ends_on=form.cleaned_data["ends_on"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, gettext("The level of %(seller)s is pinned.") % {"seller": profile},
+                                  messages.SUCCESS)
+                return redirect("admin:sellers_sellerprofile_change", profile.pk)
+
+        return self._pin_page(request, profile, form, gettext("Pin the level of %(seller)s") % {"seller": profile})
+
+    def unpin_view(self, request, object_id):
+        """Lift the seller's pin through levels.services, which records the event and its actor."""
+        profile = self._profile_for_change(request, object_id)
+        form = PinLiftForm(request.POST or None)
+
+        if request.method == "POST" and form.is_valid():
+            try:
+                level_pin_lift(seller=profile.user, reason=form.cleaned_data["reason"], actor=request.user)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, gettext("The pin of %(seller)s is lifted.") % {"seller": profile},
+                                  messages.SUCCESS)
+                return redirect("admin:sellers_sellerprofile_change", profile.pk)
+
+        return self._pin_page(request, profile, form, gettext("Lift the pin of %(seller)s") % {"seller": profile})
+
+    def _profile_for_change(self, request, object_id) -> SellerProfile:
+        profile = get_object_or_404(SellerProfile.objects.select_related("user"), pk=object_id)
+        if not self.has_change_permission(request, profile):
+            raise PermissionDenied
+        return profile
+
+    def _pin_page(self, request, profile, form, title):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": profile,
+            "title": title,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/sellers/sellerprofile/pin_form.html", context)
 
     def get_readonly_fields(self, request, obj=None):
         computed = ("created_at", *LEVEL_FIELDS, "metrics_summary", "recent_events")

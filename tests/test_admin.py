@@ -419,3 +419,88 @@ def test_order_exclusion_fields_not_editable(superuser_client):
     order.refresh_from_db()
     assert order.excluded is False
     assert order.excluded_reason == ""
+
+
+def pin_url(profile, view: str) -> str:
+    return reverse(f"admin:sellers_sellerprofile_{view}", args=[profile.pk])
+
+
+def test_pin_page_pins_level_with_event(superuser_client):
+    user = seller(level=1)
+    profile = user.seller_profile
+
+    page = superuser_client.get(pin_url(profile, "pin"))
+    response = superuser_client.post(pin_url(profile, "pin"), {"level": 3, "reason": "Top partner", "ends_on": ""})
+
+    assert page.status_code == 200
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.level == 3
+    assert profile.override_level == 3
+    event = LevelEvent.objects.get(seller=user)
+    assert event.kind == LevelEvent.Kind.OVERRIDE_SET
+    assert event.actor.username == "root"
+    assert event.reason == "Top partner"
+
+
+def test_pin_page_rejects_past_end_date(superuser_client):
+    profile = seller(level=1).seller_profile
+
+    response = superuser_client.post(
+        pin_url(profile, "pin"), {"level": 2, "reason": "Appeal", "ends_on": "2000-01-01"},
+    )
+
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    profile.refresh_from_db()
+    assert profile.override_level is None
+    assert not LevelEvent.objects.exists()
+
+
+def test_pin_page_requires_reason(superuser_client):
+    profile = seller(level=1).seller_profile
+
+    response = superuser_client.post(pin_url(profile, "pin"), {"level": 2, "reason": ""})
+
+    assert response.status_code == 200
+    profile.refresh_from_db()
+    assert profile.override_level is None
+
+
+def test_unpin_page_lifts_pin_with_event(superuser_client):
+    user = seller(level=1)
+    profile = user.seller_profile
+    superuser_client.post(pin_url(profile, "pin"), {"level": 2, "reason": "Appeal accepted"})
+
+    change_page = superuser_client.get(admin_url(SellerProfile, "change", profile.pk)).content.decode()
+    response = superuser_client.post(pin_url(profile, "unpin"), {"reason": "Appeal reviewed"})
+
+    assert pin_url(profile, "unpin") in change_page
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.override_level is None
+    lifted = LevelEvent.objects.filter(seller=user).first()
+    assert lifted.kind == LevelEvent.Kind.OVERRIDE_LIFTED
+    assert lifted.reason == "Appeal reviewed"
+
+
+def test_unpin_page_rejects_unpinned_seller(superuser_client):
+    profile = seller(level=1).seller_profile
+
+    response = superuser_client.post(pin_url(profile, "unpin"), {"reason": "Nothing to lift"})
+
+    assert response.status_code == 200
+    assert "errornote" in response.content.decode()
+    assert not LevelEvent.objects.exists()
+
+
+def test_pin_page_needs_change_permission(client):
+    viewer = User.objects.create_user("viewer", password="pass-Word-123", is_staff=True)
+    client.force_login(viewer)
+    profile = seller(level=1).seller_profile
+
+    response = client.post(pin_url(profile, "pin"), {"level": 3, "reason": "x"})
+
+    assert response.status_code == 403
+    profile.refresh_from_db()
+    assert profile.override_level is None
