@@ -4,6 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
+admin.site.site_header = _("Marketplace administration")
+admin.site.site_title = _("Marketplace administration")
+admin.site.index_title = _("Marketplace data")
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
