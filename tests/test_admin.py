@@ -504,3 +504,16 @@ def test_pin_page_needs_change_permission(client):
     assert response.status_code == 403
     profile.refresh_from_db()
     assert profile.override_level is None
+
+
+def test_user_list_filters_sellers(superuser_client):
+    seller(user__username="with_profile")
+    UserFactory(username="without_profile")
+
+    sellers_html = superuser_client.get(changelist_url(User), {"seller_profile__isempty": "0"}).content.decode()
+    buyers_html = superuser_client.get(changelist_url(User), {"seller_profile__isempty": "1"}).content.decode()
+
+    assert "with_profile" in sellers_html
+    assert "without_profile" not in sellers_html
+    assert "without_profile" in buyers_html
+    assert "with_profile<" not in buyers_html
