@@ -31,15 +31,6 @@ pytestmark = pytest.mark.django_db
 EVALUATED_ON = dt.date(2025, 1, 1)
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    # The manifest storage of production needs collectstatic, which tests skip.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def superuser_client(client):
     user = User.objects.create_superuser("root", "root@example.com", "pass-Word-123")

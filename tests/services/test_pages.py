@@ -17,15 +17,6 @@ LIST_URL = reverse("services:list")
 EVALUATED_ON = dt.date(2025, 1, 1)
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    # The manifest storage of production needs collectstatic, which tests skip.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 def metrics(user, **fields):
     return SellerMetrics.objects.create(seller=user, evaluated_on=EVALUATED_ON, **fields)
 
