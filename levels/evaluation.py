@@ -15,7 +15,7 @@ import traceback
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Sum
 
 from levels import metrics as metric_queries
 from levels import policy as p
@@ -252,10 +252,39 @@ def evaluate_batch(run: EvaluationRun, batch: EvaluationBatch, policy: p.LevelPo
         .order_by("user_id")
     )
     metrics_by_seller = metric_queries.compute_metrics(first, last, as_of, policy)
-    categories = _active_categories(first, last)
+    categories = _active_categories(metric_queries.in_range((first, last)))
 
     outcome = _decide_batch(run, profiles, metrics_by_seller, categories, policy)
     _write_batch(outcome, as_of, policy, notify=notify)
+    return outcome.counts
+
+
+def evaluate_sellers(seller_ids, *, actor, reason: str = "") -> BatchCounts:
+    """Re-evaluate some sellers now, as of the latest finished evaluation date.
+
+    Staff use it after correcting data (an exclusion, say). The events it
+    writes name the staff member and the reason.
+    """
+    as_of = latest_done_date()
+    if as_of is None:
+        raise EvaluationOrderError("No evaluation has finished yet, so there is no date to re-evaluate.")
+    run = EvaluationRun.objects.get(evaluated_on=as_of)
+    policy = p.current_policy()
+    seller_ids = sorted(set(seller_ids))
+
+    with transaction.atomic():
+        profiles = list(
+            SellerProfile.objects.select_for_update().filter(user_id__in=seller_ids).order_by("user_id")
+        )
+        metrics_by_seller = metric_queries.compute_metrics_for_ids(seller_ids, as_of, policy)
+        categories = _active_categories(Q(seller_id__in=seller_ids))
+        outcome = _decide_batch(run, profiles, metrics_by_seller, categories, policy)
+        for event in outcome.events:
+            event.actor = actor
+            event.reason = reason
+        _write_batch(outcome, as_of, policy, notify=True)
+
+    logger.info("Staff %s re-evaluated %s sellers as of %s: %s", actor.pk, len(profiles), as_of, outcome.counts)
     return outcome.counts
 
 
@@ -328,9 +357,9 @@ def _write_batch(outcome: _BatchOutcome, as_of: dt.date, policy: p.LevelPolicy, 
         queue_event_notifications(created)
 
 
-def _active_categories(first: int, last: int) -> dict[int, int]:
+def _active_categories(sellers: Q) -> dict[int, int]:
     rows = (
-        Service.objects.filter(metric_queries.in_range((first, last)), status=Service.Status.ACTIVE)
+        Service.objects.filter(sellers, status=Service.Status.ACTIVE)
         .values("seller_id")
         .annotate(categories=Count("category_id", distinct=True))
         .order_by()

@@ -26,12 +26,20 @@ def compute_metrics(
     Sellers without any row in a window are absent; callers treat them as
     MetricValues() (no data).
     """
+    return _compute(in_range((first_seller_id, last_seller_id)), as_of, policy)
+
+
+def compute_metrics_for_ids(seller_ids, as_of: dt.date, policy: p.LevelPolicy) -> dict[int, MetricValues]:
+    """Return the metric values of the given sellers, like ``compute_metrics``."""
+    return _compute(Q(seller_id__in=list(seller_ids)), as_of, policy)
+
+
+def _compute(sellers: Q, as_of: dt.date, policy: p.LevelPolicy) -> dict[int, MetricValues]:
     cutoff = clock.cutoff(as_of)
-    id_range = (first_seller_id, last_seller_id)
     rows: dict[int, dict] = {}
 
     for query in (_clients, _ratings, _completions, _inquiries):
-        for row in query(id_range, as_of, cutoff, policy):
+        for row in query(sellers, as_of, cutoff, policy):
             seller_id = row.pop("seller_id")
             rows.setdefault(seller_id, {}).update(row)
 
@@ -48,20 +56,20 @@ def compute_metrics_for(seller_id: int, as_of: dt.date, policy: p.LevelPolicy) -
     return compute_metrics(seller_id, seller_id, as_of, policy).get(seller_id, MetricValues())
 
 
-def _clients(id_range, as_of, cutoff, policy):
+def _clients(sellers, as_of, cutoff, policy):
     return (
-        Order.objects.filter(in_range(id_range), excluded=False, completed_at__lt=cutoff)
+        Order.objects.filter(sellers, excluded=False, completed_at__lt=cutoff)
         .values("seller_id")
         .annotate(clients=Count("buyer_id", distinct=True))
         .order_by()
     )
 
 
-def _ratings(id_range, as_of, cutoff, policy):
+def _ratings(sellers, as_of, cutoff, policy):
     start = clock.window_start(as_of, policy.rating_window_days)
     return (
         Review.objects.filter(
-            in_range(id_range),
+            sellers,
             excluded=False,
             order__excluded=False,
             created_at__gte=start,
@@ -77,12 +85,12 @@ def _ratings(id_range, as_of, cutoff, policy):
     )
 
 
-def _completions(id_range, as_of, cutoff, policy):
+def _completions(sellers, as_of, cutoff, policy):
     start = clock.window_start(as_of, policy.completion_window_days)
     completed = Q(completed_at__gte=start, completed_at__lt=cutoff)
     cancelled = Q(cancelled_at__gte=start, cancelled_at__lt=cutoff)
     return (
-        Order.objects.filter(in_range(id_range), excluded=False)
+        Order.objects.filter(sellers, excluded=False)
         .filter(completed | cancelled)
         .values("seller_id")
         .annotate(
@@ -93,7 +101,7 @@ def _completions(id_range, as_of, cutoff, policy):
     )
 
 
-def _inquiry_rows(id_range, as_of, cutoff, policy):
+def _inquiry_rows(sellers, as_of, cutoff, policy):
     """Count inquiries, conversions and reply delays in one pass over conversations.
 
     An inquiry converts when its buyer orders from the same seller at or after
@@ -127,7 +135,7 @@ def _inquiry_rows(id_range, as_of, cutoff, policy):
 
     return (
         Conversation.objects.filter(
-            in_range(id_range), excluded=False, started_at__gte=earliest, started_at__lt=cutoff,
+            sellers, excluded=False, started_at__gte=earliest, started_at__lt=cutoff,
         )
         .annotate(is_converted=Exists(converting_order))
         .values("seller_id")
@@ -148,7 +156,7 @@ def _as_microseconds(total) -> int:
     return (total.days * 86400 + total.seconds) * 10**6 + total.microseconds
 
 
-def _inquiries(id_range, as_of, cutoff, policy):
-    for row in _inquiry_rows(id_range, as_of, cutoff, policy):
+def _inquiries(sellers, as_of, cutoff, policy):
+    for row in _inquiry_rows(sellers, as_of, cutoff, policy):
         row["response_total_us"] = _as_microseconds(row.pop("response_total"))
         yield row

@@ -245,3 +245,31 @@ def test_grace_start_records_failing_criteria():
     assert state.level == 2
     assert state.grace_ends_on == D + dt.timedelta(days=180)
     assert state.failing_criteria == ["clients", "rating", "completion_rate"]
+
+
+def test_staff_reevaluation_applies_an_exclusion():
+    staff = factories.UserFactory(is_staff=True)
+    seller = make_level_2_seller()
+    other = factories.seller()
+    bad = factories.OrderFactory(
+        service=factories.ServiceFactory(seller=seller), status=Order.Status.CANCELLED,
+        created_at=noon(D) - dt.timedelta(days=3), cancelled_at=noon(D),
+    )
+    for _ in range(2):
+        factories.OrderFactory(
+            service=bad.service, status=Order.Status.CANCELLED,
+            created_at=noon(D) - dt.timedelta(days=3), cancelled_at=noon(D),
+        )
+    nightly.evaluate_date(D)
+    assert profile(seller).level == 1
+
+    Order.objects.filter(status=Order.Status.CANCELLED).update(excluded=True, excluded_reason="buyer fraud")
+    counts = evaluation.evaluate_sellers([seller.pk, other.pk], actor=staff, reason="fraud cleared")
+
+    assert counts.promoted == 1
+    assert counts.sellers_evaluated == 2
+    assert profile(seller).level == 2
+    event = LevelEvent.objects.get(seller=seller)
+    assert event.actor == staff
+    assert event.reason == "fraud cleared"
+    assert event.evaluated_on == D
