@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/marketplace)
 TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 
-.PHONY: venv test
+.PHONY: venv test run
 
 $(PY):
 	@PYENV_VERSION=$(PYTHON_VERSION) python -m venv $(VENV) 2>/dev/null || $(shell command -v python3.13 || echo python3) -m venv $(VENV)
@@ -21,3 +21,8 @@ venv: $(VENV)/.installed
 
 test: venv
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Migrate, seed the demo into an empty database, then serve on 127.0.0.1:8000
+# with a Celery worker and beat in the foreground (see bin/run).
+run: venv
+	VENV=$(VENV) bin/run

@@ -5,7 +5,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import setup_logging
+from celery.signals import beat_init, setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 
@@ -44,3 +44,11 @@ def nightly_schedule():
 @app.on_after_finalize.connect
 def install_beat_schedule(sender, **kwargs):
     sender.conf.beat_schedule = nightly_schedule()
+
+
+@beat_init.connect
+def log_beat_schedule(sender, **kwargs):
+    """Log every beat entry when beat starts, so the worker log shows what runs when."""
+    for name, entry in sender.scheduler.schedule.items():
+        # A crontab's repr spans several lines; one line reads better in a log.
+        logger.info("Beat entry %s: task %s, %s", name, entry.task, " ".join(str(entry.schedule).split()))
