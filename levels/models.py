@@ -81,6 +81,9 @@ class LevelEvent(models.Model):
         DEMOTED = "demoted", _("Demoted")
         OVERRIDE_SET = "override_set", _("Level pinned by staff")
         OVERRIDE_LIFTED = "override_lifted", _("Level pin lifted")
+        EXCLUSION_ADDED = "exclusion_added", _("Excluded from metrics by staff")
+        EXCLUSION_REMOVED = "exclusion_removed", _("Exclusion from metrics undone by staff")
+        REEVALUATED = "reevaluated", _("Re-evaluated by staff")
 
     seller = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
@@ -117,6 +120,15 @@ class LevelEvent(models.Model):
         verbose_name_plural = _("level events")
         ordering = ["-evaluated_on", "-pk"]
         indexes = [models.Index(fields=["seller", "evaluated_on"], name="level_event_seller_date")]
+        # Staff tools check these rather than the model's change permission,
+        # so a group may be given one tool without the others.
+        permissions = [
+            ("pin_level", _("Can pin and lift a seller's level")),
+            ("exclude_from_metrics", _("Can exclude and include orders, reviews and inquiries")),
+            ("reevaluate_sellers", _("Can re-evaluate sellers")),
+            ("decide_exclusion_request", _("Can approve and reject exclusion requests")),
+            ("run_policy_whatif", _("Can run the policy what-if")),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.from_level}→{self.to_level} ({self.evaluated_on})"
@@ -202,3 +214,76 @@ class EvaluationBatch(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["run", "status"], name="batch_run_status")]
+
+
+class ExclusionRequest(models.Model):
+    """A seller's request to exclude one order or inquiry from the metrics, and staff's decision.
+
+    Rows are never deleted, so every request and decision stays on record.
+    """
+
+    class Kind(models.TextChoices):
+        BUYER_CANCELLATION = "buyer_cancellation", _("Cancellation caused by the buyer")
+        SPAM_INQUIRY = "spam_inquiry", _("Spam inquiry")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+        related_name="exclusion_requests", verbose_name=_("seller"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="exclusion_requests", verbose_name=_("order"),
+    )
+    conversation = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="exclusion_requests", verbose_name=_("inquiry"),
+    )
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("exclusion request")
+        verbose_name_plural = _("exclusion requests")
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="exclusion_request_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="buyer_cancellation", order__isnull=False, conversation__isnull=True)
+                    | Q(kind="spam_inquiry", order__isnull=True, conversation__isnull=False)
+                ),
+                name="exclusion_request_target_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="exclusion_request_decided_has_time",
+            ),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(status="pending"), name="exclusion_request_one_pending_order",
+            ),
+            models.UniqueConstraint(
+                fields=["conversation"], condition=Q(status="pending"),
+                name="exclusion_request_one_pending_conversation",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def target(self):
+        return self.order if self.order_id else self.conversation
