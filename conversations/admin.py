@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from conversations.models import Conversation, Message
-from orders.admin import EXCLUSION_FIELDS, user_search_fields
+from levels.exclusions import conversation_exclude, conversation_include
+from orders.admin import EXCLUSION_FIELDS, ExclusionActionsMixin, user_search_fields
 
 
 class MessageInline(admin.TabularInline):
@@ -22,7 +23,10 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(ExclusionActionsMixin, admin.ModelAdmin):
+    exclude_service = conversation_exclude
+    include_service = conversation_include
+    service_argument = "conversation"
     list_display = ("__str__", "seller", "buyer", "service", "started_at", "first_reply_at", "excluded")
     list_filter = ("excluded", "started_at", ("first_reply_at", admin.EmptyFieldListFilter))
     search_fields = ("external_id", *user_search_fields("seller", "buyer"))

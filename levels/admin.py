@@ -2,14 +2,34 @@ import json
 from decimal import Decimal
 from fractions import Fraction
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from levels import policy as p
 from levels import values
-from levels.models import EvaluationBatch, EvaluationRun, LevelEvent, PolicySnapshot, SellerMetrics
+from levels.exclusions import exclusion_request_decide
+from levels.models import (
+    EvaluationBatch, EvaluationRun, ExclusionRequest, LevelEvent, PolicySnapshot, SellerMetrics,
+)
+
+# Permissions of the staff tools, granted through the "support" and "level
+# managers" groups (see the levels migrations).
+PIN_LEVEL = "levels.pin_level"
+EXCLUDE_FROM_METRICS = "levels.exclude_from_metrics"
+REEVALUATE_SELLERS = "levels.reevaluate_sellers"
+DECIDE_EXCLUSION_REQUEST = "levels.decide_exclusion_request"
+RUN_POLICY_WHATIF = "levels.run_policy_whatif"
+
+# Selected objects listed by name on an action's confirmation page; the
+# rest are counted, so selecting a whole table does not render every row.
+CONFIRMATION_LISTED = 50
 
 USER_SEARCH = ("seller__username", "seller__display_name", "seller__external_id")
 
@@ -90,6 +110,102 @@ def level_filter(field_name: str, title) -> type[LevelListFilter]:
         (LevelListFilter,),
         {"field_name": field_name, "parameter_name": field_name, "title": title},
     )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Kept in the audit log with your name."))
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("decision note"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                           help_text=_("Required when rejecting; the seller may be shown it."))
+
+
+class GuardedActionsMixin:
+    """Admin actions that each need a permission of the staff tools.
+
+    ``action_permissions`` maps an action name to the permission it needs.
+    The action is hidden from staff without it, and a request that posts it
+    anyway is answered with 403 rather than ignored.
+    """
+
+    action_permissions: dict[str, str] = {}
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        for name, permission in self.action_permissions.items():
+            if name in actions and not request.user.has_perm(permission):
+                del actions[name]
+        return actions
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST":
+            for name in request.POST.getlist("action"):
+                permission = self.action_permissions.get(name)
+                if permission and not request.user.has_perm(permission):
+                    raise PermissionDenied
+        return super().changelist_view(request, extra_context)
+
+
+def confirm_and_apply(modeladmin, request, queryset, *, permission: str, title, apply, form_class=ReasonForm,
+                      explanation="", per_object: bool = True):
+    """Show a form for a bulk action (a reason, a note), then apply it.
+
+    With ``per_object``, ``apply(obj, cleaned_data)`` is called for each
+    selected object and a ValidationError skips that object; otherwise
+    ``apply(queryset, cleaned_data)`` is called once. Errors are shown as
+    messages. Returns None after applying, which sends the browser back to
+    the changelist.
+    """
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        if per_object:
+            _apply_each(modeladmin, request, queryset, apply, form.cleaned_data)
+        else:
+            try:
+                apply(queryset, form.cleaned_data)
+            except ValidationError as error:
+                modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
+        return None
+
+    listed = list(queryset[:CONFIRMATION_LISTED + 1])
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.opts,
+        "title": title,
+        "explanation": explanation,
+        "form": form,
+        "objects": listed[:CONFIRMATION_LISTED],
+        "more_objects": len(listed) > CONFIRMATION_LISTED,
+        "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+        "select_across": request.POST.get("select_across", "0"),
+        "action": request.POST.get("action", ""),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/levels/confirm_action.html", context)
+
+
+def _apply_each(modeladmin, request, queryset, apply, data) -> None:
+    done, errors = 0, []
+    for obj in queryset:
+        try:
+            apply(obj, data)
+        except ValidationError as error:
+            errors.append(gettext("%(object)s: %(error)s") % {"object": obj, "error": " ".join(error.messages)})
+        else:
+            done += 1
+
+    if done:
+        modeladmin.message_user(
+            request, ngettext("%(count)d object done.", "%(count)d objects done.", done) % {"count": done},
+            messages.SUCCESS,
+        )
+    for error in errors:
+        modeladmin.message_user(request, error, messages.WARNING)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -190,10 +306,25 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
     date_hierarchy = "evaluated_on"
     list_select_related = ("policy",)
     inlines = (EvaluationBatchInline,)
+    exclude = ("error",)
+    readonly_fields = ("error_text",)
+
+    def get_list_display(self, request):
+        return (*self.list_display, "error_summary")
 
     @admin.display(description=_("duration"), empty_value="—")
     def duration(self, run):
         return run.duration
+
+    @admin.display(description=_("error"), empty_value="—")
+    def error_summary(self, run):
+        """The last line of a failed run's traceback, which names the exception."""
+        lines = run.error.strip().splitlines()
+        return lines[-1][:200] if lines else None
+
+    @admin.display(description=_("error"), empty_value="—")
+    def error_text(self, run):
+        return format_html("<pre dir='ltr'>{}</pre>", run.error) if run.error else None
 
 
 @admin.register(EvaluationBatch)
@@ -218,3 +349,40 @@ class PolicySnapshotAdmin(ReadOnlyAdmin):
     @admin.display(description=_("policy"))
     def policy_json(self, snapshot):
         return pretty_json(snapshot.data)
+
+
+@admin.register(ExclusionRequest)
+class ExclusionRequestAdmin(GuardedActionsMixin, ReadOnlyAdmin):
+    """Sellers' exclusion requests; staff decide them with the actions, which record who and when."""
+
+    list_display = ("__str__", "seller", "kind", "target_label", "status", "created_at", "decided_by", "decided_at")
+    list_filter = ("status", "kind")
+    search_fields = (*USER_SEARCH, "order__external_id", "conversation__external_id")
+    list_select_related = ("seller", "order", "conversation", "decided_by")
+    show_full_result_count = False
+    actions = ("approve_selected", "reject_selected")
+    action_permissions = {
+        "approve_selected": DECIDE_EXCLUSION_REQUEST,
+        "reject_selected": DECIDE_EXCLUSION_REQUEST,
+    }
+
+    @admin.display(description=_("order or inquiry"))
+    def target_label(self, request_row):
+        return str(request_row.target)
+
+    @admin.action(description=_("Approve selected requests (exclude their targets)"))
+    def approve_selected(self, request, queryset):
+        return self._decide(request, queryset, approve=True, title=gettext("Approve exclusion requests"))
+
+    @admin.action(description=_("Reject selected requests"))
+    def reject_selected(self, request, queryset):
+        return self._decide(request, queryset, approve=False, title=gettext("Reject exclusion requests"))
+
+    def _decide(self, request, queryset, *, approve, title):
+        def apply(request_row, data):
+            exclusion_request_decide(request=request_row, approve=approve, note=data["note"], actor=request.user)
+
+        return confirm_and_apply(
+            self, request, queryset.select_related("order", "conversation"),
+            permission=DECIDE_EXCLUSION_REQUEST, title=title, apply=apply, form_class=NoteForm,
+        )

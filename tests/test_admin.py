@@ -9,7 +9,9 @@ from django.urls import reverse
 
 from accounts.models import User
 from conversations.models import Conversation, Message
-from levels.models import EvaluationBatch, EvaluationRun, LevelEvent, PolicySnapshot, SellerMetrics
+from levels.models import (
+    EvaluationBatch, EvaluationRun, ExclusionRequest, LevelEvent, PolicySnapshot, SellerMetrics,
+)
 from orders.models import Order, Review
 from sellers.models import SellerProfile
 from services.models import Category, Service
@@ -123,6 +125,23 @@ def add_level_events(count):
         )
 
 
+def add_exclusion_requests(count):
+    staff = UserFactory(is_staff=True)
+    for i in range(count):
+        if i % 2:
+            target = ConversationFactory()
+            ExclusionRequest.objects.create(
+                seller=target.seller, kind=ExclusionRequest.Kind.SPAM_INQUIRY, conversation=target, reason="spam",
+            )
+        else:
+            target = OrderFactory(status=Order.Status.CANCELLED, cancelled_at=BASE_TIME)
+            ExclusionRequest.objects.create(
+                seller=target.seller, kind=ExclusionRequest.Kind.BUYER_CANCELLATION, order=target,
+                reason="buyer left", status=ExclusionRequest.Status.REJECTED, decided_by=staff,
+                decided_at=BASE_TIME,
+            )
+
+
 def add_evaluation_runs(count):
     policy = policy_snapshot()
     start = EvaluationRun.objects.count()
@@ -162,6 +181,7 @@ CHANGELISTS = [
     pytest.param(EvaluationRun, add_evaluation_runs, 7, id="evaluationrun"),
     pytest.param(EvaluationBatch, add_evaluation_batches, 5, id="evaluationbatch"),
     pytest.param(PolicySnapshot, add_policy_snapshots, 5, id="policysnapshot"),
+    pytest.param(ExclusionRequest, add_exclusion_requests, 4, id="exclusionrequest"),
 ]
 
 
@@ -242,6 +262,7 @@ READ_ONLY_MODELS = [
     pytest.param(EvaluationBatch, add_evaluation_batches, id="evaluationbatch"),
     pytest.param(PolicySnapshot, add_policy_snapshots, id="policysnapshot"),
     pytest.param(Message, add_messages, id="message"),
+    pytest.param(ExclusionRequest, add_exclusion_requests, id="exclusionrequest"),
 ]
 
 
