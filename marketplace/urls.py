@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/levels/", include("levels.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("services.urls")),
