@@ -195,10 +195,10 @@ def explain(args) -> dict:
 
     policy = current_policy()
     ids = list(SellerProfile.objects.order_by("user_id").values_list("user_id", flat=True)[:evaluation.batch_size()])
-    id_range = (ids[0], ids[-1])
+    sellers = metrics.in_range((ids[0], ids[-1]))
     cutoff = clock.cutoff(args.as_of)
     for name in ("_clients", "_ratings", "_completions", "_inquiry_rows"):
-        queryset = getattr(metrics, name)(id_range, args.as_of, cutoff, policy)
+        queryset = getattr(metrics, name)(sellers, args.as_of, cutoff, policy)
         plans[f"engine {name.strip('_')} (one batch)"] = queryset.explain(analyze=True, buffers=True)
     return {"plans": plans}
 

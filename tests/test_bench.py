@@ -12,10 +12,11 @@ from django.db import connection
 
 pytest.importorskip("numpy", reason="the benchmark generator needs numpy (bench/requirements.txt)")
 
-from bench import generate, naive  # noqa: E402
+from bench import bare_sql, generate, naive  # noqa: E402
 from levels.metrics import compute_metrics  # noqa: E402
 from levels.policy import current_policy  # noqa: E402
 from levels.values import MetricValues  # noqa: E402
+from marketplace import clock  # noqa: E402
 
 SELLERS = 60
 END = dt.date(2025, 12, 31)
@@ -48,6 +49,23 @@ def test_naive_matches_engine(marketplace, as_of):
     assert len(baseline) == SELLERS
     for seller_id, values in baseline.items():
         assert values == engine.get(seller_id, MetricValues()), f"seller {seller_id}"
+
+
+def test_bare_sql_matches_engine(marketplace):
+    policy = current_policy()
+    params = bare_sql.parameters(
+        clock.cutoff(END),
+        {
+            "rating_start": clock.window_start(END, policy.rating_window_days),
+            "completion_start": clock.window_start(END, policy.completion_window_days),
+            "contact_start": clock.window_start(END, policy.contact_window_days),
+        },
+        policy.conversion_window_days,
+    )
+
+    bare = bare_sql.as_metric_values(bare_sql.fetch(connection.connection, params))
+
+    assert bare == compute_metrics(1, SELLERS, END, policy)
 
 
 def test_data_exercises_every_metric(marketplace):
