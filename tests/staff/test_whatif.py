@@ -140,3 +140,13 @@ def test_page_needs_staff_login(client):
     response = client.get(reverse(URL))
 
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(("language", "title"), [("ar", "محاكاة السياسة"), ("en", "Policy what-if")])
+def test_page_translated(manager, settings, language, title):
+    manager.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    html = manager.get(reverse(URL)).content.decode()
+
+    assert title in html
+    assert f'dir="{"rtl" if language == "ar" else "ltr"}"' in html
