@@ -1,3 +1,5 @@
+import contextlib
+import logging
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -34,7 +36,7 @@ class Command(BaseCommand):
         totals = dict(sellers=0, promoted=0, grace=0, recovered=0, demoted=0)
 
         try:
-            with tqdm(total=days, unit="day", disable=not show_progress) as bar:
+            with _quiet_batches(options["verbosity"]), tqdm(total=days, unit="day", disable=not show_progress) as bar:
                 for run in nightly.evaluate_range(first, last):
                     self.stdout.write(run.summary())
                     _add_totals(totals, run)
@@ -48,6 +50,19 @@ class Command(BaseCommand):
                 f"{totals['grace']} grace periods started, {totals['recovered']} recoveries, "
                 f"{totals['demoted']} demotions."
             )
+
+
+@contextlib.contextmanager
+def _quiet_batches(verbosity: int):
+    """Hide the per-batch log lines of the nightly job below verbosity 2; the summaries remain."""
+    logger = logging.getLogger("levels")
+    previous = logger.level
+    if verbosity < 2:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
 
 
 def _add_totals(totals: dict, run) -> None:
