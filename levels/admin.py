@@ -127,7 +127,7 @@ class GuardedActionsMixin:
 
     ``action_permissions`` maps an action name to the permission it needs.
     The action is hidden from staff without it, and a request that posts it
-    anyway is answered with 403 rather than ignored.
+    anyway gets a 403 response rather than being ignored.
     """
 
     action_permissions: dict[str, str] = {}
@@ -318,7 +318,7 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("error"), empty_value="—")
     def error_summary(self, run):
-        """The last line of a failed run's traceback, which names the exception."""
+        """Return the last line of a failed run's traceback, which names the exception."""
         lines = run.error.strip().splitlines()
         return lines[-1][:200] if lines else None
 

@@ -1,7 +1,7 @@
 """Policy what-if: which sellers would qualify for which level under proposed thresholds.
 
 Reads the stored metrics of the latest evaluation and writes nothing. The
-metrics table holds the raw counts behind every criterion, so both policies
+metrics table contains the raw counts behind every criterion, so both policies
 are judged with the exact checks of levels.values, without recomputing
 metrics from orders and inquiries.
 """
@@ -29,9 +29,9 @@ class Move:
     seller_id: int
     current: int
     proposed: int
-    # Criteria that decide the move: for a move down, those the seller fails at
-    # the lowest level lost under the proposed policy; for a move up, those of
-    # the first level gained that fail now and pass under the proposed one.
+    # Criteria that decide the move. For a move down, they are those the seller
+    # fails at the lowest level lost under the proposed policy. For a move up,
+    # they are those of the first level gained that fail now and pass then.
     criteria: tuple[str, ...]
 
     @property

@@ -8,6 +8,7 @@ urlpatterns = [
     path("staff/levels/", include("levels.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("", include("sellers.urls")),
     path("", include("services.urls")),
 ]
 
