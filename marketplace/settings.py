@@ -89,7 +89,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:sign_in"
+LOGIN_REDIRECT_URL = "services:list"
+LOGOUT_REDIRECT_URL = "services:list"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -117,6 +119,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="ar")
 LANGUAGES = [("ar", _("Arabic")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["marketplace.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Riyadh")
 USE_I18N = True
 USE_TZ = True
