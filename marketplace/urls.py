@@ -8,6 +8,9 @@ urlpatterns = [
     path("staff/levels/", include("levels.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("accounts/", include("accounts.urls")),
+    path("orders/", include("orders.urls")),
+    path("inquiries/", include("conversations.urls")),
     path("", include("sellers.urls")),
     path("", include("services.urls")),
 ]
