@@ -1,6 +1,7 @@
 """Whole journeys in a real Chromium, driven by Playwright against the live server.
 
-Run with ``-m browser``; they need /usr/bin/chromium (Debian's package).
+Select them with ``-m browser``. They need /usr/bin/chromium (Debian's package)
+and are skipped without it.
 """
 
 import datetime as dt
@@ -38,7 +39,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread, and Django
-    # refuses ORM calls from a thread with a running loop unless told to.
+    # rejects ORM calls from a thread with a running loop unless this is set.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
