@@ -15,7 +15,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import resource
 import sys
 import time
 from pathlib import Path
@@ -57,8 +56,15 @@ EVENT_COLUMNS = "seller_id, kind, evaluated_on, from_level, to_level, qualifying
 
 
 def peak_rss_mb() -> float:
-    # ru_maxrss is in kilobytes on Linux.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Return the peak resident memory of this process since it started, in MB.
+
+    VmHWM belongs to the address space of this program. ru_maxrss would not
+    do: Linux carries it across exec, so it would report the memory of the
+    parent that forked this process (bench/run.py after generating 100k
+    sellers uses gigabytes).
+    """
+    status = Path("/proc/self/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
 
 
 def reset(args) -> dict:

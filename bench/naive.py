@@ -1,4 +1,4 @@
-"""The naive baseline: the metrics of LEVELS.md computed one seller at a time.
+"""The naive baseline: the level metrics computed one seller at a time.
 
 This is what a first implementation usually looks like: a loop over sellers
 with five ORM queries each and the conversion rule checked in Python. It must
