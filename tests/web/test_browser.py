@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
+from django.utils import formats, translation
 
 from levels.tasks import evaluate_nightly
 from marketplace import clock
@@ -177,11 +178,7 @@ def test_inquiry_order_review_then_nightly(new_page):
     seller_page.goto(reverse("services:seller", kwargs={"username": "hind"}))
     assert seller_page.locator(".metrics__clients").inner_text() == "1"
     assert "5.00" in seller_page.locator(".metrics").inner_text()
-    try:
-        dashboard_url = reverse("sellers:dashboard")
-    except NoReverseMatch:
-        return
-    seller_page.goto(dashboard_url)
+    seller_page.goto(reverse("sellers:dashboard"))
     criteria = seller_page.locator(".criteria").inner_text()
     assert "5.00" in criteria
     assert seller_page.locator(".criterion__numbers").first.inner_text().strip().startswith("1")
@@ -207,6 +204,51 @@ def test_listing_direction_and_narrow_screen(new_page, language, direction):
     for width in (375, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         path = SCREENSHOT_DIR / f"listing-{language}-{width}.png"
+        page.screenshot(path=str(path), full_page=True)
+        print(f"screenshot: {path}")
+        assert path.stat().st_size > 0
+
+
+def grace_seller(username: str):
+    """Create a level-2 seller whose grace period ends 40 days from today."""
+    today = clock.local_today()
+    return seller(
+        level=2, grace_started_on=today - dt.timedelta(days=140), grace_ends_on=today + dt.timedelta(days=40),
+        failing_criteria=["rating"], user__username=username,
+    )
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_grace_banner_shows_end_date(new_page, language):
+    user = grace_seller("noura")
+    ends_on = user.seller_profile.grace_ends_on
+    page = new_page(language=language)
+    sign_in(page, "noura")
+
+    page.goto(reverse("sellers:dashboard"))
+
+    banner = page.locator(".grace-banner").inner_text()
+    with translation.override(language):
+        expected_date = formats.date_format(ends_on, "DATE_FORMAT")
+    assert expected_date in banner
+    assert "40" in banner
+
+
+@pytest.mark.parametrize(("language", "direction"), [("ar", "rtl"), ("en", "ltr")])
+def test_dashboard_direction_and_narrow_screen(new_page, language, direction):
+    grace_seller("salma")
+    page = new_page(language=language, width=375)
+    sign_in(page, "salma")
+
+    page.goto(reverse("sellers:dashboard"))
+
+    assert page.evaluate("getComputedStyle(document.documentElement).direction") == direction
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        path = SCREENSHOT_DIR / f"dashboard-{language}-{width}.png"
         page.screenshot(path=str(path), full_page=True)
         print(f"screenshot: {path}")
         assert path.stat().st_size > 0
