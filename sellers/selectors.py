@@ -13,13 +13,15 @@ from decimal import Decimal
 from fractions import Fraction
 from operator import attrgetter
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from conversations.models import Conversation
 from levels import metrics as metric_queries
 from levels import policy as p
 from levels import ranking, values
-from levels.models import LevelEvent, SellerMetrics
+from levels.models import ExclusionRequest, LevelEvent, SellerMetrics
+from orders.models import Order, Review
 from sellers import nextsteps
 from sellers.models import SellerProfile
 from services.models import Service
@@ -438,3 +440,108 @@ def level_summaries(policy: p.LevelPolicy) -> list[LevelSummary]:
         )
         for rule in policy.levels
     ]
+
+
+# Exclusion requests and exclusions, for the seller's own pages
+
+# The request form lists the newest requestable orders and inquiries only.
+# An older one is still preselected by the link on its own page.
+REQUESTABLE_SHOWN = 100
+
+# Staff exclude rarely, so the newest rows of each kind cover every seller in
+# practice. The page shows a note when there are more than this.
+EXCLUDED_SHOWN = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class ExcludedItems:
+    """The seller's orders, reviews and inquiries that staff excluded from the metrics, newest first."""
+
+    orders: list[Order]
+    reviews: list[Review]
+    inquiries: list[Conversation]
+    truncated: bool
+
+
+def _pending_request_for(field: str) -> Exists:
+    return Exists(
+        ExclusionRequest.objects.filter(**{field: OuterRef("pk")}, status=ExclusionRequest.Status.PENDING)
+    )
+
+
+def requestable_orders(seller, *, limit: int = REQUESTABLE_SHOWN) -> list[Order]:
+    """Return the seller's cancelled orders that are not excluded and have no pending request.
+
+    levels.exclusions.exclusion_request_create applies the same rules and
+    stays the one that decides, so this list only narrows what the form offers.
+    """
+    return list(
+        Order.objects.select_related("service")
+        .filter(seller_id=seller.pk, cancelled_at__isnull=False, excluded=False)
+        .exclude(_pending_request_for("order"))
+        .order_by("-cancelled_at", "-pk")[:limit]
+    )
+
+
+def requestable_inquiries(seller, *, limit: int = REQUESTABLE_SHOWN) -> list[Conversation]:
+    """Return the seller's inquiries that are not excluded and have no pending request, newest first."""
+    return list(
+        Conversation.objects.select_related("buyer")
+        .filter(seller_id=seller.pk, excluded=False)
+        .exclude(_pending_request_for("conversation"))
+        .order_by("-started_at", "-pk")[:limit]
+    )
+
+
+def exclusion_request_possible(*, user, order: Order | None = None,
+                               conversation: Conversation | None = None) -> bool:
+    """Return whether ``user`` may ask to exclude ``order`` or ``conversation`` now.
+
+    Pages use it to decide whether to offer the request link, so it runs one
+    EXISTS query only when the cheaper checks pass.
+    """
+    target = order if order is not None else conversation
+    if target is None or target.seller_id != user.pk or target.excluded:
+        return False
+    if order is not None and order.cancelled_at is None:
+        return False
+
+    field = "order" if order is not None else "conversation"
+    return not ExclusionRequest.objects.filter(
+        **{field: target}, status=ExclusionRequest.Status.PENDING,
+    ).exists()
+
+
+def exclusion_requests_of(seller) -> QuerySet[ExclusionRequest]:
+    """Return the seller's exclusion requests with their targets, newest first."""
+    return (
+        ExclusionRequest.objects.filter(seller_id=seller.pk)
+        .select_related("order__service", "conversation__buyer")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def excluded_items_of(seller, *, limit: int = EXCLUDED_SHOWN) -> ExcludedItems:
+    """Return up to ``limit`` excluded orders, reviews and inquiries of the seller, in three queries."""
+    # Fetching one row more than shown reveals whether the list is cut, without a count query.
+    orders = list(
+        Order.objects.select_related("service")
+        .filter(seller_id=seller.pk, excluded=True)
+        .order_by(F("excluded_at").desc(nulls_last=True), "-pk")[:limit + 1]
+    )
+    reviews = list(
+        Review.objects.select_related("order__service")
+        .filter(seller_id=seller.pk, excluded=True)
+        .order_by(F("excluded_at").desc(nulls_last=True), "-pk")[:limit + 1]
+    )
+    inquiries = list(
+        Conversation.objects.select_related("buyer")
+        .filter(seller_id=seller.pk, excluded=True)
+        .order_by(F("excluded_at").desc(nulls_last=True), "-pk")[:limit + 1]
+    )
+    return ExcludedItems(
+        orders=orders[:limit],
+        reviews=reviews[:limit],
+        inquiries=inquiries[:limit],
+        truncated=any(len(rows) > limit for rows in (orders, reviews, inquiries)),
+    )
