@@ -296,6 +296,7 @@ class _BatchOutcome:
     changed_profiles: list
     events: list
     demotions: dict
+    ranks: dict = dataclasses.field(default_factory=dict)
 
 
 def _decide_batch(run, profiles, metrics_by_seller, categories, policy) -> _BatchOutcome:
@@ -312,14 +313,11 @@ def _decide_batch(run, profiles, metrics_by_seller, categories, policy) -> _Batc
             policy,
         )
 
-        outcome.metric_rows.append(
-            MetricsRow(
-                profile.user_id, as_of, seller_values, qualifying,
-                ranking.score(seller_values, categories.get(profile.user_id, 0), policy.ranking),
-            )
-        )
+        score = ranking.score(seller_values, categories.get(profile.user_id, 0), policy.ranking)
+        outcome.metric_rows.append(MetricsRow(profile.user_id, as_of, seller_values, qualifying, score))
         if apply_state(profile, decision.state, qualifying):
             outcome.changed_profiles.append(profile)
+        outcome.ranks[profile.user_id] = (profile.level, score)
 
         for transition in decision.transitions:
             outcome.events.append(
@@ -337,7 +335,7 @@ def _decide_batch(run, profiles, metrics_by_seller, categories, policy) -> _Batc
 
 def _write_batch(outcome: _BatchOutcome, as_of: dt.date, policy: p.LevelPolicy, *, notify: bool) -> None:
     from levels.notifications import queue_event_notifications
-    from services.services import pause_services_over_caps
+    from services.services import pause_services_over_caps, services_rank_refresh
 
     upsert_metrics(outcome.metric_rows)
     if outcome.changed_profiles:
@@ -349,6 +347,7 @@ def _write_batch(outcome: _BatchOutcome, as_of: dt.date, policy: p.LevelPolicy, 
             if event.kind == LevelEvent.Kind.DEMOTED and event.seller_id in paused:
                 event.details = {"paused_services": paused[event.seller_id]}
 
+    services_rank_refresh(ranks=outcome.ranks)
     created = LevelEvent.objects.bulk_create(outcome.events, batch_size=500)
     if notify and created:
         queue_event_notifications(created)

@@ -48,9 +48,18 @@ def level_pin_set(*, seller, level: int, reason: str, actor, ends_on: dt.date | 
         profile.failing_criteria = []
         profile.save()
         event.save()
+        _refresh_rank(seller, level)
 
     logger.info("Seller %s pinned to level %s by %s until %s", seller.pk, level, actor.pk, ends_on)
     return profile
+
+
+def _refresh_rank(seller, level: int) -> None:
+    from levels.models import SellerMetrics
+    from services.services import services_rank_refresh
+
+    score = SellerMetrics.objects.filter(seller=seller).values_list("score", flat=True).first()
+    services_rank_refresh(ranks={seller.pk: (level, score or 0.0)})
 
 
 def level_pin_lift(*, seller, reason: str, actor) -> SellerProfile:

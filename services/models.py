@@ -64,6 +64,11 @@ class Service(models.Model):
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Copies of the seller's level and ranking score, refreshed by every
+    # evaluation, so the recommended order is read from one index instead of
+    # sorting every active service through two joins.
+    rank_level = models.PositiveSmallIntegerField(_("seller level (for ranking)"), default=1, editable=False)
+    rank_score = models.FloatField(_("seller score (for ranking)"), default=0.0, editable=False)
 
     # Set by the import, whose history keeps prices outside the caps of the
     # seller's current level: caps apply to changes, not to history.
@@ -72,7 +77,17 @@ class Service(models.Model):
     class Meta:
         verbose_name = _("service")
         verbose_name_plural = _("services")
-        indexes = [models.Index(fields=["seller", "status"])]
+        indexes = [
+            models.Index(fields=["seller", "status"]),
+            models.Index(
+                fields=["status", "-rank_level", "-rank_score", "-created_at", "-id"],
+                name="service_recommended",
+            ),
+            models.Index(
+                fields=["category", "status", "-rank_level", "-rank_score", "-created_at", "-id"],
+                name="service_category_recommended",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(price__gte=PRICE_FLOOR) & Q(price__lte=PRICE_CEILING),

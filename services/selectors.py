@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 
 from levels import values
+from services.listing_cache import cached_counts
 from services.models import Category, Service
 
 
@@ -20,7 +21,9 @@ def service_list_recommended() -> QuerySet[Service]:
     """Return the active services in the recommended order, ready to render.
 
     Higher seller levels come first, then a higher ranking score within the
-    level, then the newest service. The seller's level and metrics are
+    level, then the newest service. The order reads the ranking columns that
+    every evaluation copies onto the services, so the database walks one index
+    instead of sorting every active service. The seller's metrics are
     annotated rather than fetched per row, so a page of any length costs one
     query (plus the paginator's count).
     """
@@ -34,8 +37,8 @@ def service_list_recommended() -> QuerySet[Service]:
             seller_rating_count=F("seller__level_metrics__rating_count"),
         )
         .order_by(
-            F("seller_level").desc(nulls_last=True),
-            F("seller_score").desc(nulls_last=True),
+            "-rank_level",
+            "-rank_score",
             "-created_at",
             # The primary key keeps pages stable when two services share a
             # creation time.
@@ -94,7 +97,7 @@ def _matching(filters: ServiceFilters, prefix: str = "", *, with_category: bool 
     if with_category and filters.category:
         condition &= Q(**{f"{prefix}category__slug": filters.category})
     if filters.level is not None:
-        condition &= Q(**{f"{prefix}seller__seller_profile__level": filters.level})
+        condition &= Q(**{f"{prefix}rank_level": filters.level})
     if filters.min_price is not None:
         condition &= Q(**{f"{prefix}price__gte": filters.min_price})
     if filters.max_price is not None:
@@ -128,12 +131,14 @@ def category_facets(filters: ServiceFilters) -> list[Category]:
 
     The category filter itself is left out, so the list still offers the
     other categories once one is chosen. Summing the counts gives the total
-    the paginator needs, which saves it a COUNT query.
+    the paginator needs, which saves it a COUNT query. The counts are cached
+    until the next write on services.
     """
     matching = _matching(filters, "services__", with_category=False)
-    return list(
+    key = repr((filters.search, filters.level, filters.min_price, filters.max_price))
+    return cached_counts(key, lambda: list(
         Category.objects.annotate(matching=Count("services", filter=matching)).order_by("slug")
-    )
+    ))
 
 
 class CountedPaginator(Paginator):

@@ -3,13 +3,14 @@
 import datetime as dt
 import logging
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from levels import policy as p
 from marketplace import clock
 from marketplace.numbers import parse_decimal
 from sellers.models import SellerProfile
+from services.listing_cache import bump_listing_version
 from services.models import Category, Service
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def service_create(*, seller, title: str, category: Category, price, description
     or another rule is broken.
     """
     with transaction.atomic():
-        _lock_seller(seller)
+        profile = _lock_seller(seller)
         service = Service(
             seller=seller,
             title=title,
@@ -38,12 +39,21 @@ def service_create(*, seller, title: str, category: Category, price, description
             delivery_days=delivery_days,
             status=status,
             created_at=clock.now(),
+            rank_level=profile.level if profile else 1,
+            rank_score=_current_score(seller),
         )
         service.full_clean()
         service.save()
 
     logger.info("Service %s created by seller %s (%s)", service.pk, seller.pk, status)
     return service
+
+
+def _current_score(seller) -> float:
+    from levels.models import SellerMetrics
+
+    score = SellerMetrics.objects.filter(seller=seller).values_list("score", flat=True).first()
+    return score or 0.0
 
 
 def service_update(*, service: Service, **fields) -> Service:
@@ -116,6 +126,8 @@ def pause_services_over_caps(*, demotions: dict[int, int], as_of: dt.date,
         service.status = Service.Status.PAUSED
         service.paused_at = now
     Service.objects.bulk_update(to_pause, ["status", "pause_reason", "paused_at"], batch_size=500)
+    if to_pause:
+        bump_listing_version()
 
     paused: dict[int, list[dict]] = {}
     for service in to_pause:
@@ -134,3 +146,44 @@ def category_for_slug(slug: str) -> Category:
     )
     return category
 
+
+
+def services_rank_refresh(*, ranks: dict[int, tuple[int, float]]) -> int:
+    """Copy each seller's level and score onto their services' ranking columns.
+
+    ``ranks`` maps seller ids to (level, score). One statement for the whole
+    batch; rows already up to date are not rewritten. Returns the rows changed.
+    """
+    if not ranks:
+        return 0
+
+    table = Service._meta.db_table
+    seller_ids = list(ranks)
+    levels = [ranks[seller_id][0] for seller_id in seller_ids]
+    scores = [ranks[seller_id][1] for seller_id in seller_ids]
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS service SET rank_level = new.level, rank_score = new.score "
+                "FROM unnest(%s::bigint[], %s::smallint[], %s::double precision[]) AS new(seller_id, level, score) "
+                "WHERE service.seller_id = new.seller_id "
+                "AND (service.rank_level, service.rank_score) IS DISTINCT FROM (new.level, new.score)",
+                [seller_ids, levels, scores],
+            )
+        else:
+            # SQLite has no arrays: the new values come from a VALUES list.
+            rows = ", ".join(["(%s, %s, %s)"] * len(seller_ids))
+            params = [value for triple in zip(seller_ids, levels, scores) for value in triple]
+            cursor.execute(
+                f"WITH new(seller_id, level, score) AS (VALUES {rows}) "
+                f"UPDATE {table} SET "
+                f"rank_level = (SELECT level FROM new WHERE new.seller_id = {table}.seller_id), "
+                f"rank_score = (SELECT score FROM new WHERE new.seller_id = {table}.seller_id) "
+                f"WHERE seller_id IN (SELECT seller_id FROM new)",
+                params,
+            )
+        changed = cursor.rowcount
+    if changed:
+        bump_listing_version()
+    return changed

@@ -47,6 +47,18 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     name_en = factory.LazyAttribute(lambda c: f"Category {c.slug}")
 
 
+def _seller_level(user) -> int:
+    profile = SellerProfile.objects.filter(user=user).first()
+    return profile.level if profile else 1
+
+
+def _seller_score(user) -> float:
+    from levels.models import SellerMetrics
+
+    metrics = SellerMetrics.objects.filter(seller=user).first()
+    return metrics.score if metrics else 0.0
+
+
 class ServiceFactory(factory.django.DjangoModelFactory):
     """A service saved without the caps check; use services.services to test caps."""
 
@@ -59,6 +71,10 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     price = Decimal("20.00")
     status = Service.Status.ACTIVE
     created_at = factory.LazyFunction(timezone.now)
+    # The ranking columns copy the seller's level and score, as the nightly
+    # evaluation and service creation keep them.
+    rank_level = factory.LazyAttribute(lambda s: _seller_level(s.seller))
+    rank_score = factory.LazyAttribute(lambda s: _seller_score(s.seller))
 
 
 class OrderFactory(factory.django.DjangoModelFactory):

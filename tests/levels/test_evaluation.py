@@ -273,3 +273,16 @@ def test_staff_reevaluation_applies_an_exclusion():
     assert event.actor == staff
     assert event.reason == "fraud cleared"
     assert event.evaluated_on == D
+
+
+def test_evaluation_refreshes_service_rank_keys():
+    seller = make_level_2_seller()
+    service = Service.objects.get(seller=seller)
+    assert service.rank_level == 1
+
+    nightly.evaluate_date(D)
+
+    service.refresh_from_db()
+    assert service.rank_level == 2
+    assert service.rank_score == SellerMetrics.objects.get(seller=seller).score
+    assert service.rank_score > 0
