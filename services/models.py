@@ -67,8 +67,13 @@ class Service(models.Model):
     # Copies of the seller's level and ranking score, refreshed by every
     # evaluation, so the recommended order is read from one index instead of
     # sorting every active service through two joins.
-    rank_level = models.PositiveSmallIntegerField(_("seller level (for ranking)"), default=1, editable=False)
-    rank_score = models.FloatField(_("seller score (for ranking)"), default=0.0, editable=False)
+    # Database defaults too, so rows written with COPY get them.
+    rank_level = models.PositiveSmallIntegerField(
+        _("seller level (for ranking)"), default=1, db_default=1, editable=False,
+    )
+    rank_score = models.FloatField(
+        _("seller score (for ranking)"), default=0.0, db_default=0.0, editable=False,
+    )
 
     # Set by the import, whose history keeps prices outside the caps of the
     # seller's current level: caps apply to changes, not to history.

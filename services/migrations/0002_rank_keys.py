@@ -32,12 +32,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='service',
             name='rank_level',
-            field=models.PositiveSmallIntegerField(default=1, editable=False, verbose_name='seller level (for ranking)'),
+            field=models.PositiveSmallIntegerField(db_default=1, default=1, editable=False, verbose_name='seller level (for ranking)'),
         ),
         migrations.AddField(
             model_name='service',
             name='rank_score',
-            field=models.FloatField(default=0.0, editable=False, verbose_name='seller score (for ranking)'),
+            field=models.FloatField(db_default=0.0, default=0.0, editable=False, verbose_name='seller score (for ranking)'),
         ),
         migrations.AddIndex(
             model_name='service',
