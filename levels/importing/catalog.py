@@ -6,18 +6,21 @@ apply to changes and not to history. The global price bounds are still
 checked below and by the database constraint on Service.price.
 """
 
-import dataclasses
+import datetime as dt
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from levels.policy import PRICE_CEILING, PRICE_FLOOR
 from services.models import Category, Service
 
+from .copying import CopyTable
 from .reading import (
     CsvRecord, RowError, parse_choice, parse_price, parse_slug, parse_text, parse_timestamp,
 )
-from .state import FileFormat, ImportState, ParsedRow
+from .state import FileFormat, ImportState
 from .writing import save_changed
 
 FILE = "services.csv"
@@ -38,9 +41,16 @@ KNOWN_CATEGORIES = {
 }
 
 
-@dataclasses.dataclass(slots=True)
-class ServiceRow(ParsedRow):
+class ServiceRow(NamedTuple):
+    line: int
+    external_id: str
+    seller_id: str
     category_slug: str
+    title: str
+    price: Decimal
+    status: str
+    pause_reason: str
+    created_at: dt.datetime
 
 
 def _parse_price(record: CsvRecord) -> Decimal:
@@ -55,26 +65,16 @@ def _parse_price(record: CsvRecord) -> Decimal:
 
 
 def parse_service(record: CsvRecord, state: ImportState) -> ServiceRow:
-    seller_pk = state.resolve_seller(record, "seller_id")
+    seller_id = state.resolve_seller(record, "seller_id")
     title = parse_text(record, "title", required=True, max_length=TITLE_LENGTH)
     category_slug = parse_slug(record, "category", max_length=SLUG_LENGTH)
     price = _parse_price(record)
     status = parse_choice(record, "status", SERVICE_STATUSES)
     created_at = parse_timestamp(record, "created_at")
 
-    paused = status == Service.Status.PAUSED
-    service = Service(
-        external_id=record.cell("id"),
-        seller_id=seller_pk,
-        title=title,
-        price=price,
-        status=status,
-        pause_reason=Service.PauseReason.IMPORTED if paused else "",
-        # History does not say when a paused service was paused.
-        paused_at=None,
-        created_at=created_at,
-    )
-    return ServiceRow(record.line, service, category_slug)
+    pause_reason = Service.PauseReason.IMPORTED.value if status == Service.Status.PAUSED else ""
+    return ServiceRow(record.line, record.cell("id"), seller_id, category_slug, title, price, status,
+                      pause_reason, created_at)
 
 
 def _category_pks(slugs: set[str], state: ImportState) -> dict[str, int]:
@@ -93,27 +93,67 @@ def _category_pks(slugs: set[str], state: ImportState) -> dict[str, int]:
     return state.categories
 
 
-def save_services(rows: list[ServiceRow], state: ImportState) -> list[ServiceRow]:
-    category_pks = _category_pks({row.category_slug for row in rows}, state)
+def accept_services(rows: list[ServiceRow], state: ImportState) -> list[ServiceRow]:
+    # Categories are created here, for both write paths, because the copy
+    # path joins the staging table to them by slug.
+    _category_pks({row.category_slug for row in rows}, state)
     for row in rows:
-        row.instance.category_id = category_pks[row.category_slug]
+        state.services[row.external_id] = row.seller_id
+    return rows
 
+
+def save_services(rows: list[ServiceRow], state: ImportState) -> None:
+    services = [
+        Service(
+            external_id=row.external_id,
+            seller_id=state.keys.users[row.seller_id],
+            category_id=state.categories[row.category_slug],
+            title=row.title,
+            price=row.price,
+            status=row.status,
+            pause_reason=row.pause_reason,
+            # History does not say when a paused service was paused.
+            paused_at=None,
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
     save_changed(
         Service,
-        [row.instance for row in rows],
+        services,
         ("seller", "category", "title", "price", "status", "pause_reason", "paused_at", "created_at"),
         touch=("updated_at",),
     )
 
-    for row in rows:
-        service = row.instance
-        state.services[service.external_id] = (service.pk, service.seller_id)
-    return rows
+    for service in services:
+        state.keys.services[service.external_id] = (service.pk, service.seller_id)
 
 
 SERVICES = FileFormat(
     name=FILE,
     columns=("id", "seller_id", "title", "category", "price", "status", "created_at"),
     parse_row=parse_service,
+    accept_batch=accept_services,
     save_batch=save_services,
+    copy_table=CopyTable(
+        staging="import_services",
+        model=Service,
+        columns={
+            "line": "integer", "external_id": "text", "seller_id": "text", "category_slug": "text",
+            "title": "text", "price": "numeric", "status": "text", "pause_reason": "text",
+            "created_at": "timestamptz",
+        },
+        joins=(
+            f"JOIN {User._meta.db_table} seller ON seller.external_id = s.seller_id "
+            f"JOIN {Category._meta.db_table} category ON category.slug = s.category_slug"
+        ),
+        select={
+            "external_id": "s.external_id", "seller_id": "seller.id", "category_id": "category.id",
+            "title": "s.title", "price": "s.price", "status": "s.status", "pause_reason": "s.pause_reason",
+            "paused_at": "NULL", "created_at": "s.created_at",
+        },
+        compared=("seller_id", "category_id", "title", "price", "status", "pause_reason", "paused_at",
+                  "created_at"),
+        touch=("updated_at",),
+    ),
 )

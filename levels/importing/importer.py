@@ -3,16 +3,17 @@
 import logging
 from pathlib import Path
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
 from .catalog import SERVICES
+from .copying import CopyWriter
 from .inquiries import CONVERSATIONS, MESSAGES, update_first_replies
 from .people import USERS
 from .reading import CsvRecord, RowError, parse_id, read_columns, read_records
 from .report import ImportFailed, ImportReport
 from .sales import ORDERS, REVIEWS
-from .state import FileFormat, ImportState, ParsedRow
+from .state import FileFormat, ImportState
 from .writing import BATCH_SIZE
 
 logger = logging.getLogger(__name__)
@@ -21,14 +22,21 @@ logger = logging.getLogger(__name__)
 FORMATS = (USERS, SERVICES, ORDERS, REVIEWS, CONVERSATIONS, MESSAGES)
 
 
-def import_directory(directory: Path | str, *, progress: bool = False) -> ImportReport:
+def import_directory(directory: Path | str, *, progress: bool = False,
+                     use_copy: bool | None = None) -> ImportReport:
     """Load the CSV files in ``directory`` and return the rows saved and rejected.
 
     Rows are matched on their id, so importing the same directory again
     changes nothing. Invalid rows are rejected one by one and the valid rows
     are saved. Raises ImportFailed, with nothing saved, when users.csv is
     missing, a header lacks a column or the database rejects a write.
+
+    ``use_copy`` selects the PostgreSQL path of copying.py (COPY and one
+    upsert per file) over the ORM path of writing.py. By default it is used
+    whenever the database is PostgreSQL. Both save the same rows.
     """
+    if use_copy is None:
+        use_copy = connection.vendor == "postgresql"
     directory = Path(directory)
     present = _present_formats(directory)
     columns = {file_format.name: read_columns(directory / file_format.name, file_format.columns)
@@ -43,9 +51,13 @@ def import_directory(directory: Path | str, *, progress: bool = False) -> Import
     # again. Rejected rows do not abort it: they are reported.
     try:
         with transaction.atomic():
+            writer = CopyWriter([file_format.copy_table for file_format in FORMATS]) if use_copy else None
             for file_format in present:
-                _load_file(directory, file_format, columns[file_format.name], state, progress=progress)
-            update_first_replies([pk for pk, _started_at in state.conversations.values()])
+                _load_file(directory, file_format, columns[file_format.name], state, writer, progress=progress)
+            if writer is not None:
+                writer.finish()
+            else:
+                update_first_replies(list(state.keys.conversations.values()))
     except DatabaseError as error:
         logger.exception("Import of %s rolled back", directory)
         raise ImportFailed(
@@ -68,21 +80,33 @@ def _present_formats(directory: Path) -> list[FileFormat]:
 
 
 def _load_file(directory: Path, file_format: FileFormat, columns: dict[str, int], state: ImportState,
-               *, progress: bool) -> None:
-    """Parse the rows of one file and save the valid ones in batches of BATCH_SIZE."""
+               writer: CopyWriter | None, *, progress: bool) -> None:
+    """Parse the rows of one file and save the valid ones in batches of BATCH_SIZE.
+
+    With ``writer`` the batches go to its staging table, to be upserted
+    once every file is read.
+    """
     first_lines: dict[str, int] = {}
-    batch: list[ParsedRow] = []
+    batch = []
     saved = 0
+
+    def save(batch: list) -> int:
+        accepted = file_format.accept_batch(batch, state)
+        if writer is not None:
+            writer.write(file_format.copy_table, accepted)
+        else:
+            file_format.save_batch(accepted, state)
+        return len(accepted)
 
     for record in read_records(directory / file_format.name, columns, progress=progress):
         row = _parse_record(record, file_format, first_lines, state)
         if row is not None:
             batch.append(row)
         if len(batch) >= BATCH_SIZE:
-            saved += len(file_format.save_batch(batch, state))
+            saved += save(batch)
             batch = []
     if batch:
-        saved += len(file_format.save_batch(batch, state))
+        saved += save(batch)
 
     state.report.saved[file_format.name] = saved
     rejected = sum(1 for rejection in state.report.rejections if rejection.file == file_format.name)
@@ -90,7 +114,7 @@ def _load_file(directory: Path, file_format: FileFormat, columns: dict[str, int]
 
 
 def _parse_record(record: CsvRecord, file_format: FileFormat, first_lines: dict[str, int],
-                  state: ImportState) -> ParsedRow | None:
+                  state: ImportState) -> tuple | None:
     """Return the parsed row, or None after recording in ``state`` why it was rejected."""
     if record.error is not None:
         state.reject(file_format.name, record.line, _readable_id(record), record.error)

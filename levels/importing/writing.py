@@ -1,4 +1,7 @@
-"""Writing a batch of imported rows: insert the new, update the changed, skip the rest."""
+"""Writing a batch of imported rows through the ORM: insert the new, update the changed, skip the rest.
+
+This is the path for SQLite; PostgreSQL takes the one in copying.py.
+"""
 
 from collections.abc import Iterator, Sequence
 

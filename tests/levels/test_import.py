@@ -76,6 +76,38 @@ def at(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
+# The columns an import writes, with foreign keys as external ids, so that
+# imports into different databases or by different paths can be compared.
+KEY_COLUMNS = {
+    User: ("external_id", "username", "display_name", "date_joined", "seller_profile__level"),
+    Category: ("slug", "name_ar", "name_en"),
+    Service: ("external_id", "seller__external_id", "category__slug", "title", "price", "status",
+              "pause_reason", "paused_at", "created_at"),
+    Order: ("external_id", "service__external_id", "seller__external_id", "buyer__external_id", "price",
+            "status", "created_at", "completed_at", "cancelled_at", "excluded"),
+    Review: ("external_id", "order__external_id", "seller__external_id", "rating", "comment", "created_at"),
+    Conversation: ("external_id", "seller__external_id", "buyer__external_id", "started_at", "first_reply_at"),
+    Message: ("external_id", "conversation__external_id", "sender", "body", "sent_at"),
+}
+
+
+def key_columns() -> dict[str, list[tuple]]:
+    return {
+        model.__name__: list(model.objects.order_by(columns[0]).values_list(*columns))
+        for model, columns in KEY_COLUMNS.items()
+    }
+
+
+def delete_imported() -> None:
+    for model in (Message, Conversation, Review, Order, Service, Category, SellerProfile, User):
+        model.objects.all().delete()
+
+
+def needs_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY path runs on PostgreSQL only")
+
+
 # The replay example
 
 
@@ -139,6 +171,41 @@ def test_olist_sample_imports_every_row(olist_dir):
         expected = data_rows(olist_dir / name)
         assert report.saved[name] == expected, name
         assert COUNTED[name].objects.count() == expected, name
+
+
+# The COPY path of PostgreSQL and the ORM path store the same rows
+
+
+@pytest.mark.parametrize("example", ["replay_basic_dir", "olist_dir"])
+def test_copy_and_orm_paths_store_same_rows(example, request):
+    needs_postgresql()
+    directory = request.getfixturevalue(example)
+
+    copied = import_directory(directory, use_copy=True)
+    by_copy = key_columns()
+    delete_imported()
+    saved = import_directory(directory, use_copy=False)
+
+    assert copied.rejections == []
+    assert saved.rejections == []
+    assert copied.saved == saved.saved
+    assert sum(len(rows) for rows in by_copy.values()) > 0
+    by_orm = key_columns()
+    for model in KEY_COLUMNS:
+        assert by_copy[model.__name__] == by_orm[model.__name__], model.__name__
+
+
+def test_copy_path_second_import_writes_nothing(replay_basic_dir):
+    needs_postgresql()
+    import_directory(replay_basic_dir, use_copy=False)
+    before = snapshot()
+
+    report = import_directory(replay_basic_dir, use_copy=True)
+
+    assert report.rejections == []
+    after = snapshot()
+    for model in MODELS:
+        assert after[model.__name__] == before[model.__name__], model.__name__
 
 
 # Rejected rows: one directory with a row for every reason
@@ -291,6 +358,19 @@ def test_bad_rows_do_not_count_for_first_reply(bad_dir):
     assert first_replies["c4"] == dt.datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
 
 
+def test_bad_rows_same_on_both_paths(bad_dir):
+    needs_postgresql()
+    copied = import_directory(bad_dir, use_copy=True)
+    by_copy = key_columns()
+    delete_imported()
+
+    saved = import_directory(bad_dir, use_copy=False)
+
+    assert copied.rejections == saved.rejections
+    assert copied.saved == saved.saved
+    assert key_columns() == by_copy
+
+
 def test_bad_rows_make_command_exit_non_zero(bad_dir):
     status, stdout, stderr = run_command(bad_dir)
 
@@ -401,6 +481,30 @@ def test_reimport_updates_changed_rows(tmp_path):
     service = Service.objects.get()
     assert (service.price, service.status, service.pause_reason) == (Decimal("35.50"), "paused", "imported")
     assert User.objects.count() == 2
+
+
+def test_first_reply_counts_stored_messages(tmp_path):
+    users = [["s1", "seller1", "", "1", "2024-01-01T09:00:00Z"], ["b1", "buyer1", "", "0", "2024-01-01T09:00:00Z"]]
+    write_csv(tmp_path, "users.csv", USERS_HEADER, users)
+    write_csv(tmp_path, "conversations.csv", CONVERSATIONS_HEADER, [["c1", "s1", "b1", "2025-01-01T09:00:00Z"]])
+    write_csv(tmp_path, "messages.csv", MESSAGES_HEADER, [
+        ["m1", "c1", "seller", "2025-01-01T09:10:00Z", "Too early after the move"],
+        ["m2", "c1", "seller", "2025-01-01T10:00:00Z", "Stored reply"],
+    ])
+    import_directory(tmp_path)
+
+    # The second import moves the start past m1 and lists only a later reply:
+    # m1 and m2 stay stored, and m2 is now the first reply.
+    write_csv(tmp_path, "conversations.csv", CONVERSATIONS_HEADER, [["c1", "s1", "b1", "2025-01-01T09:30:00Z"]])
+    write_csv(tmp_path, "messages.csv", MESSAGES_HEADER, [
+        ["m3", "c1", "seller", "2025-01-01T11:00:00Z", "Later reply"],
+    ])
+    report = import_directory(tmp_path)
+
+    assert report.rejections == []
+    conversation = Conversation.objects.get()
+    assert conversation.started_at == dt.datetime(2025, 1, 1, 9, 30, tzinfo=UTC)
+    assert conversation.first_reply_at == dt.datetime(2025, 1, 1, 10, 0, tzinfo=UTC)
 
 
 # Conflicts with rows already in the database
