@@ -1,20 +1,46 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from services import selectors
 from services import services as service_writes
 from services.forms import ServiceFilterForm, ServiceForm, add_service_errors
+from services.listing_cache import listing_version
 from services.models import Category
+
+# A safety net: cached listing pages expire even if a write forgot to bump
+# the listing version.
+LISTING_CACHE_SECONDS = 300
 
 # 24 fills whole rows whether the grid shows one, two, three or four columns.
 SERVICES_PER_PAGE = 24
 
 
 def _listing(request, *, category_slug: str | None = None):
+    # Rendering the filters and 24 cards costs more than the queries, so the
+    # rendered content is cached per language and address until the next
+    # write on services bumps the listing version.
+    key = f"services:listing:{listing_version()}:{get_language()}:{request.get_full_path()}"
+    cached = cache.get(key)
+    if cached is None:
+        context = _listing_context(request, category_slug)
+        html = render_to_string("services/includes/listing_content.html", context, request=request)
+        title = str(context["category"]) if context["category"] else ""
+        cached = (html, title)
+        cache.set(key, cached, LISTING_CACHE_SECONDS)
+
+    html, title = cached
+    return render(request, "services/service_list.html", {"listing_html": mark_safe(html), "title": title})
+
+
+def _listing_context(request, category_slug):
     # The form is built twice: first to read the filters, then with the
     # category counts that only the filters can produce.
     fixed = Category(slug=category_slug) if category_slug else None
@@ -31,14 +57,14 @@ def _listing(request, *, category_slug: str | None = None):
 
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "services/service_list.html", {
+    return {
         "page": listing.page,
         "services": listing.services,
         "categories": listing.categories,
         "category": listing.category,
         "form": form,
         "query_without_page": query.urlencode(),
-    })
+    }
 
 
 def service_list(request):
