@@ -13,6 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from operator import attrgetter
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -372,18 +373,27 @@ def month_ends(today: dt.date, months: int = HISTORY_MONTHS) -> list[dt.date]:
     return [*reversed(ends), today]
 
 
+# A day: the key changes with the date anyway.
+MONTHLY_CACHE_SECONDS = 24 * 3600
+
+
 def monthly_series(seller_id: int, today: dt.date, today_values: values.MetricValues,
                    policy: p.LevelPolicy) -> list[MetricSeries]:
     """Return each metric at the end of the last months, oldest first.
 
     Each past month costs one compute_metrics_for call, i.e. four aggregate
-    queries, so eleven months add 44 queries for one seller. That is
-    acceptable for a page a seller opens now and then. The current month
-    reuses the values already computed for today.
+    queries, so eleven months add 44 queries for one seller. They are cached
+    for the day: past month-ends change only when staff exclude data, and
+    exclusions show at the next evaluation anyway. The current month reuses
+    the values already computed for today.
     """
     dates = month_ends(today)
-    history = [metric_queries.compute_metrics_for(seller_id, day, policy) for day in dates[:-1]]
-    history.append(today_values)
+    key = f"sellers:monthly:{seller_id}:{today.isoformat()}:{policy.digest()}"
+    history = cache.get(key)
+    if history is None:
+        history = [metric_queries.compute_metrics_for(seller_id, day, policy) for day in dates[:-1]]
+        cache.set(key, history, MONTHLY_CACHE_SECONDS)
+    history = [*history, today_values]
 
     def series(name, value_of, places, *, scale=1, higher_is_better=True):
         points = []
