@@ -23,13 +23,28 @@ CONCURRENCY = 8
 GUNICORN_WORKERS = 4
 START_SECONDS = 30
 
-# (name, path). The service and dashboard pages are measured once they exist.
+# (name, path, signed in as a seller). The dashboard belongs to the signed-in
+# seller, so wrk sends that seller's session cookie.
 PAGES = [
-    ("listing", "/"),
-    ("listing, page 40", "/?page=40"),
-    ("service", "/services/1/"),
-    ("seller dashboard", "/dashboard/"),
+    ("listing", "/", False),
+    ("listing, page 40", "/?page=40", False),
+    ("service", "/services/1/", False),
+    ("seller dashboard", "/me/level/", True),
 ]
+
+# Prints a session cookie of the level-2 seller with the most services.
+SESSION_SNIPPET = """
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from sellers.models import SellerProfile
+profile = SellerProfile.objects.filter(level=2).select_related("user").order_by("user_id").first()
+session = SessionStore()
+session[SESSION_KEY] = str(profile.user.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = profile.user.get_session_auth_hash()
+session.create()
+print(session.session_key)
+"""
 
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
@@ -51,9 +66,18 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _status(url: str) -> int:
+def _seller_cookie(env: dict) -> str:
+    completed = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", SESSION_SNIPPET],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True,
+    )
+    return f"sessionid={completed.stdout.strip().splitlines()[-1]}"
+
+
+def _status(url: str, cookie: str = "") -> int:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -82,9 +106,11 @@ def _start_gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
             time.sleep(0.2)
 
 
-def _wrk(url: str, seconds: int, script: Path) -> dict:
+def _wrk(url: str, seconds: int, script: Path, cookie: str = "") -> dict:
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     completed = subprocess.run(
-        ["wrk", "-t", "2", "-c", str(CONCURRENCY), "-d", f"{seconds}s", "--timeout", "10s", "-s", str(script), url],
+        ["wrk", "-t", "2", "-c", str(CONCURRENCY), "-d", f"{seconds}s", "--timeout", "10s", *headers,
+         "-s", str(script), url],
         capture_output=True, text=True, check=True, timeout=seconds + 60,
     )
     result = json.loads(completed.stdout.strip().splitlines()[-1])
@@ -99,10 +125,12 @@ def measure(env: dict, *, repeats: int, seconds: int, log_dir: Path, on_step=Non
     port = _free_port()
     server = _start_gunicorn(env, port, log_dir / "gunicorn.log")
     results = {"concurrency": CONCURRENCY, "gunicorn_workers": GUNICORN_WORKERS, "seconds": seconds, "pages": {}}
+    cookie = _seller_cookie(env)
     try:
-        for name, path in PAGES:
+        for name, path, signed_in in PAGES:
             url = f"http://127.0.0.1:{port}{path}"
-            status = _status(url)
+            page_cookie = cookie if signed_in else ""
+            status = _status(url, page_cookie)
             if status != 200:
                 results["pages"][name] = {"path": path, "status": status}
                 if on_step is not None:
@@ -112,7 +140,7 @@ def measure(env: dict, *, repeats: int, seconds: int, log_dir: Path, on_step=Non
 
             runs = []
             for _ in range(repeats):
-                runs.append(_wrk(url, seconds, script))
+                runs.append(_wrk(url, seconds, script, page_cookie))
                 if on_step is not None:
                     on_step()
             results["pages"][name] = {"path": path, "status": status, "runs": runs, **{
