@@ -1,3 +1,5 @@
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -27,7 +29,8 @@ def _listing(request, *, category_slug: str | None = None):
     # Rendering the filters and 24 cards costs more than the queries, so the
     # rendered content is cached per language and address until the next
     # write on services bumps the listing version.
-    key = f"services:listing:{listing_version()}:{get_language()}:{request.get_full_path()}"
+    address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    key = f"services:listing:{listing_version()}:{get_language()}:{address}"
     cached = cache.get(key)
     if cached is None:
         context = _listing_context(request, category_slug)
