@@ -1,10 +1,10 @@
 """The levels of every seller as the JSON document of ``export_levels``.
 
 For the latest evaluated date the state comes from the seller profiles and
-the metrics table. For an earlier date it is rebuilt: the level and grace end
-from the last level event on or before that date, the metrics recomputed as of
-that date (they depend on the data only, so the result is what the evaluation
-of that date saw, unless exclusions changed since).
+the metrics table. For an earlier date the state is rebuilt. The level and the
+grace end come from the last level event on or before that date. The metrics
+are recomputed as of that date: they depend on the data only, so they equal
+what the evaluation of that date saw unless exclusions changed since.
 """
 
 import datetime as dt

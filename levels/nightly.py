@@ -1,4 +1,4 @@
-"""Which dates to evaluate, and the evaluation of a date or a range of dates.
+"""The choice of dates to evaluate, and the evaluation of a date or a range of dates.
 
 The nightly task and the ``recompute_levels`` command both come through here,
 so a replay of history follows exactly the path of the nightly job.

@@ -26,7 +26,7 @@ CRITERIA = (CLIENTS, RATING, COMPLETION, CONTACT_SUCCESS, RESPONSE_TIME)
 
 @dataclasses.dataclass(frozen=True)
 class LevelRule:
-    """What a level requires and what it allows.
+    """The requirements and the allowances of one level.
 
     A threshold of None means the level does not judge that criterion. Rates
     and ratings are exact fractions so comparisons never go through floats.
@@ -167,8 +167,8 @@ def build_policy(overrides: dict | None = None, base: LevelPolicy = DEFAULT_POLI
     """Return ``base`` with ``overrides`` applied.
 
     ``overrides["levels"]`` maps a level number (int or str) to the fields of
-    that level to change; ``overrides["ranking"]`` changes ranking weights; any
-    other key replaces the policy field of that name.
+    that level to change. ``overrides["ranking"]`` changes ranking weights.
+    Any other key replaces the policy field of that name.
     """
     overrides = dict(overrides or {})
     level_changes = {int(k): v for k, v in overrides.pop("levels", {}).items()}

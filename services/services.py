@@ -92,9 +92,9 @@ def pause_services_over_caps(*, demotions: dict[int, int], as_of: dt.date,
     """Pause the active services that no longer fit the caps of each seller's new level.
 
     ``demotions`` maps seller ids to their new level. Services priced above the
-    new maximum go first; then, while more remain active than the new cap,
-    those with the fewest completed orders in the trailing window (ties: the
-    oldest). Returns, per seller, the paused services with their reason.
+    new maximum go first. Then, while more remain active than the new cap,
+    those with the fewest completed orders in the trailing window go, the
+    oldest first among equals. Returns, per seller, the paused services with their reason.
     Two queries for the whole batch, whatever its size.
     """
     window_start = clock.window_start(as_of, policy.pause_ranking_days)
