@@ -33,14 +33,6 @@ REPLAY_DAYS_AFTER_GRACE = 25
 DEFAULT_SEED = 20240501
 BUYERS_PER_SELLER = 5
 
-CATEGORIES = {
-    "design": ("تصميم", "Design"),
-    "writing-translation": ("كتابة وترجمة", "Writing and translation"),
-    "programming": ("برمجة", "Programming"),
-    "marketing": ("تسويق", "Marketing"),
-    "audio-video": ("صوتيات وفيديو", "Audio and video"),
-}
-
 TITLES = {
     "design": (
         "تصميم شعار احترافي بثلاثة نماذج مختلفة",

@@ -87,14 +87,6 @@ class LevelPolicy:
     def highest(self) -> int:
         return self.levels[-1].number
 
-    @property
-    def price_floor(self) -> Decimal:
-        return min(rule.min_price for rule in self.levels)
-
-    @property
-    def price_ceiling(self) -> Decimal:
-        return max(rule.max_price for rule in self.levels)
-
     def as_json(self) -> dict:
         """Return the policy as JSON-ready data, for events and the admin."""
         return json.loads(json.dumps(dataclasses.asdict(self), default=str))

@@ -12,6 +12,7 @@ from levels.models import LevelEvent
 from levels.policy import current_policy
 from marketplace import clock
 from sellers.models import SellerProfile
+from services.services import seller_rank_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -48,18 +49,10 @@ def level_pin_set(*, seller, level: int, reason: str, actor, ends_on: dt.date | 
         profile.failing_criteria = []
         profile.save()
         event.save()
-        _refresh_rank(seller, level)
+        seller_rank_refresh(seller=seller, level=level)
 
     logger.info("Seller %s pinned to level %s by %s until %s", seller.pk, level, actor.pk, ends_on)
     return profile
-
-
-def _refresh_rank(seller, level: int) -> None:
-    from levels.models import SellerMetrics
-    from services.services import services_rank_refresh
-
-    score = SellerMetrics.objects.filter(seller=seller).values_list("score", flat=True).first()
-    services_rank_refresh(ranks={seller.pk: (level, score or 0.0)})
 
 
 def level_pin_lift(*, seller, reason: str, actor) -> SellerProfile:

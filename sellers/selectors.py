@@ -377,7 +377,7 @@ def month_ends(today: dt.date, months: int = HISTORY_MONTHS) -> list[dt.date]:
     """Return the last day of each of the ``months - 1`` previous months, then ``today``."""
     ends = []
     year, month = today.year, today.month
-    for _ in range(months - 1):
+    for _step in range(months - 1):
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
         ends.append(dt.date(year, month, calendar.monthrange(year, month)[1]))
     return [*reversed(ends), today]

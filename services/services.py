@@ -139,13 +139,9 @@ def pause_services_over_caps(*, demotions: dict[int, int], as_of: dt.date,
     return paused
 
 
-def category_for_slug(slug: str) -> Category:
-    """Return the category ``slug``, creating it with the slug as its names if new."""
-    category, _created = Category.objects.get_or_create(
-        slug=slug, defaults={"name_ar": slug, "name_en": slug},
-    )
-    return category
-
+def seller_rank_refresh(*, seller, level: int) -> int:
+    """Copy ``level`` and the seller's stored score onto the seller's services."""
+    return services_rank_refresh(ranks={seller.pk: (level, _current_score(seller))})
 
 
 def services_rank_refresh(*, ranks: dict[int, tuple[int, float]]) -> int:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from levels.policy import PRICE_CEILING, PRICE_FLOOR
+from services.categories import STANDARD_CATEGORIES
 from services.models import Category, Service
 
 from .copying import CopyTable
@@ -27,18 +28,6 @@ FILE = "services.csv"
 TITLE_LENGTH = Service._meta.get_field("title").max_length
 SLUG_LENGTH = Category._meta.get_field("slug").max_length
 SERVICE_STATUSES = (Service.Status.ACTIVE.value, Service.Status.PAUSED.value)
-
-# Arabic and English names given to these slugs when the import creates
-# their category. A category created for any other slug is named after the
-# slug until staff rename it.
-KNOWN_CATEGORIES = {
-    "design": ("تصميم", "Design"),
-    "writing-translation": ("كتابة وترجمة", "Writing and translation"),
-    "programming": ("برمجة", "Programming"),
-    "marketing": ("تسويق", "Marketing"),
-    "audio-video": ("صوتيات وفيديو", "Audio and video"),
-    "imported": ("مستورد", "Imported"),
-}
 
 
 class ServiceRow(NamedTuple):
@@ -86,7 +75,7 @@ def _category_pks(slugs: set[str], state: ImportState) -> dict[str, int]:
     if new_slugs:
         categories = []
         for slug in sorted(new_slugs):
-            name_ar, name_en = KNOWN_CATEGORIES.get(slug, (slug, slug))
+            name_ar, name_en = STANDARD_CATEGORIES.get(slug, (slug, slug))
             categories.append(Category(slug=slug, name_ar=name_ar, name_en=name_en))
         Category.objects.bulk_create(categories, ignore_conflicts=True)
         state.categories.update(Category.objects.filter(slug__in=new_slugs).values_list("slug", "pk"))

@@ -16,7 +16,6 @@ from levels.models import LevelEvent
 from levels.policy import current_policy
 from marketplace import clock
 from sellers.models import SellerProfile
-from services.models import Category
 
 # Passwords of the two demo accounts. They are meant to be public: the README
 # lists them so that anyone trying the demo can sign in.
@@ -63,7 +62,6 @@ class Command(BaseCommand):
             f"{len(data.reviews)} reviews and {len(data.conversations)} inquiries up to {timeline.yesterday}."
         )
 
-        _create_categories()
         # The replay logs several INFO lines per date, hundreds in all, so they
         # are hidden and a summary is printed instead. Verbosity 2 shows them.
         with _quiet_info_logging(("levels", "services"), enabled=verbosity < 2):
@@ -119,12 +117,6 @@ class Command(BaseCommand):
             f"Demo ready in {seconds:.0f} s. Sellers by level: {by_level}; "
             f"{in_grace} in a grace period; {demoted} demoted during the replay."
         ))
-
-
-def _create_categories() -> None:
-    """Create the demo's categories with their display names; the import would name them by slug."""
-    for slug, (name_ar, name_en) in demo.CATEGORIES.items():
-        Category.objects.get_or_create(slug=slug, defaults={"name_ar": name_ar, "name_en": name_en})
 
 
 @contextlib.contextmanager
