@@ -128,8 +128,9 @@ def _epoch_micros(moment: dt.datetime) -> int:
 def build(params: Params, rng: np.random.Generator):
     """Yield (table, columns) pairs in foreign-key order."""
     sellers, buyers = params.sellers, params.buyers
-    # The data ends at 00:00 UTC of the day after ``end``; that lies before the
-    # local cutoff of ``end`` in every time zone east of UTC (Riyadh is +3).
+    # The data ends at 00:00 UTC of the day after ``end``. East of UTC that is
+    # after the local cutoff of ``end`` (03:00 in Riyadh), so the evaluation of
+    # ``end`` ignores its last hours, as it ignores any row past the cutoff.
     end = _epoch_micros(dt.datetime.combine(params.end + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC))
     start = end - HISTORY_DAYS * MICROS_PER_DAY
     span = end - start

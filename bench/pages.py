@@ -1,9 +1,9 @@
 """Figure e: pages under load, with wrk against gunicorn on 127.0.0.1.
 
-gunicorn serves the benchmark database with DEBUG off; wrk keeps 8
-connections busy for a bounded time and a small Lua hook prints the latency
-percentiles as JSON. Pages that answer 404 (not built yet) are recorded as
-missing rather than measured.
+gunicorn serves the benchmark database with DEBUG off. wrk keeps 8
+connections busy for a bounded time, and a small Lua hook prints the latency
+percentiles as JSON. Pages that return 404 are recorded as missing rather
+than measured.
 """
 
 import json

@@ -4,8 +4,8 @@
 
 For each size this generates the database ``bench_<size>`` when it is missing
 (see bench/generate.py), then measures the figures chosen with ``--figures``.
-Raw results go to bench/results/ (not committed); results of earlier runs of
-other sizes are kept, so sizes can be measured one command at a time.
+Raw results go to bench/results/, which is not committed. Results of earlier
+runs of other sizes are kept, so sizes can be measured one command at a time.
 """
 
 import argparse
@@ -110,10 +110,10 @@ class Bench:
     def evaluation(self, database: str, as_of: str, bar) -> dict:
         """Figures a and f: evaluate with 1 and 2 workers, compare their results."""
         repeats = self.args.repeats
-        one = []
+        one_worker_runs = []
         for _ in range(repeats):
             self.measure(database, "reset")
-            one.append(self.measure(database, "evaluate", "--as-of", as_of))
+            one_worker_runs.append(self.measure(database, "evaluate", "--as-of", as_of))
             bar.update(1)
         digest_one = self.measure(database, "digest")
         self.measure(database, "reset")
@@ -131,13 +131,13 @@ class Bench:
         digest_two = self.measure(database, "digest")
 
         return {
-            "one_worker": spread([result["seconds"] for result in one]),
+            "one_worker": spread([result["seconds"] for result in one_worker_runs]),
             "two_workers": spread([result["seconds"] for result in two]),
-            "summary": one[-1]["summary"],
-            "batches": one[-1]["batches"],
+            "summary": one_worker_runs[-1]["summary"],
+            "batches": one_worker_runs[-1]["batches"],
             "steps": breakdown["steps"],
             "peak_rss_mb": {
-                "one_worker": max(result["max_rss_mb"] for result in one),
+                "one_worker": max(result["max_rss_mb"] for result in one_worker_runs),
                 "two_workers_main": max(result["max_rss_mb"] for result in two),
                 "two_workers_celery": worker_peak_mb,
             },
@@ -200,8 +200,8 @@ class Bench:
         result = {"sellers": sellers, "database": database, "as_of": as_of,
                   "load_average_before": os.getloadavg()}
 
-        wanted = {"sellers": sellers, "end": self.args.as_of, "seed": self.args.seed}
-        if self.args.regenerate or generate.generation_of(database, self.args.server_url) != wanted:
+        expected = {"sellers": sellers, "end": self.args.as_of, "seed": self.args.seed}
+        if self.args.regenerate or generate.generation_of(database, self.args.server_url) != expected:
             result["generation"] = generate.generate(
                 database, generate.Params(sellers=sellers, end=self.args.as_of, seed=self.args.seed),
                 self.args.server_url, show_progress=sys.stderr.isatty(),

@@ -72,7 +72,7 @@ class SellerMetrics(models.Model):
 
 
 class LevelEvent(models.Model):
-    """One entry of the audit trail of levels: what changed, on what data, by whom."""
+    """One entry of the audit trail of levels: the change, the data it was decided on and its actor."""
 
     class Kind(models.TextChoices):
         PROMOTED = "promoted", _("Promoted")

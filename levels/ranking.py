@@ -1,8 +1,8 @@
 """The within-level performance score that orders listings, as a pure function.
 
-Each component lies in [0, 1]; the score is their weighted sum with the weights
-of the level policy. Screens show the components, so a seller sees which one
-would lift them most.
+Each component lies in [0, 1], and the score is their weighted sum with the
+weights of the level policy. The dashboard shows the components, so a seller
+can tell which one would lift them most.
 """
 
 import dataclasses
@@ -11,7 +11,7 @@ from levels import policy as p
 from levels.values import MetricValues
 
 # A component with no data counts as average rather than as zero, so a new
-# seller is not ranked below one who answers slowly.
+# seller is not ranked below one with slow replies.
 NEUTRAL = 0.5
 
 

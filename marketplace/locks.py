@@ -1,7 +1,7 @@
 """A lock with an expiry, kept in the cache (Redis in production).
 
 ``cache.add`` is atomic on Redis (SET NX) and on the database cache, so two
-processes cannot both take the lock; the expiry frees it if its holder dies.
+processes cannot both take the lock. The expiry frees it if its holder dies.
 """
 
 import contextlib

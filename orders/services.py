@@ -1,7 +1,7 @@
 """Writes on orders: placing one, its life cycle, and the buyer's review.
 
 Every transition locks the order row first, so two requests (a delivery and a
-cancellation, say) are applied one after the other and the second one sees
+cancellation, say) are applied one after the other and the second one reads
 the state the first one left.
 """
 

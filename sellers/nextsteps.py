@@ -52,8 +52,8 @@ def successes_needed(*, successes: int, total: int, minimum: Fraction | None, me
     That is the smallest n >= 0 with (successes + n) >= minimum * (total + n). It
     serves the completion rate (a success is an order completed without a
     cancellation) and the contact success rate (an inquiry that became an
-    order). ``met_without_data`` says whether the criterion passes with no
-    data at all, which holds for the contact success rate only.
+    order). ``met_without_data`` is true when the criterion passes with no
+    data at all, which is the case for the contact success rate only.
     """
     if minimum is None:
         return 0

@@ -27,8 +27,8 @@ from sellers import nextsteps
 from sellers.models import SellerProfile
 from services.models import Service
 
-# Lifetime of cached dashboard figures that only an evaluation changes; their
-# keys name the date, so a day is the most they can be out of date.
+# Lifetime of cached dashboard figures that only an evaluation changes. Their
+# keys name the date, so they are at most a day out of date.
 DAY_SECONDS = 24 * 3600
 
 CRITERION_LABELS = {

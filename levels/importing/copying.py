@@ -19,7 +19,7 @@ from conversations.models import Conversation, Message
 
 @dataclasses.dataclass(frozen=True)
 class CopyTable:
-    """How the accepted rows of one file reach their model's table.
+    """The plan that moves the accepted rows of one file into their model's table.
 
     ``columns`` maps each field of the file's row type, in order, to its SQL
     type in the staging table ``s``. ``select`` maps model attnames to SQL

@@ -145,7 +145,7 @@ def _parse_record(record: CsvRecord, file_format: FileFormat, first_lines: dict[
 
 
 def _readable_id(record: CsvRecord) -> str | None:
-    """Return the id cell of a malformed row, if any, so rows referring to it are told it was rejected."""
+    """Return the id cell of a malformed row, if any, so rows referring to it name it as rejected."""
     position = record.columns["id"]
     if position < len(record.cells):
         return record.cells[position].strip() or None
